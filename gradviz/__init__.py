@@ -1,0 +1,52 @@
+"""gradviz: see how deep learning computes.
+
+A NumPy/CuPy tensor library with reverse-mode autograd that reports every forward and backward op, a
+PyTorch-shaped nn/optim/data layer, a recorder and Jupyter widgets. Names follow PyTorch.
+"""
+
+from . import autograd, ops
+from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import Device, cuda_is_available, device
+from .creation import (
+    arange,
+    as_tensor,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (
+    bool,  # noqa: A004
+    double,
+    dtype,
+    float,  # noqa: A004
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,  # noqa: A004
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    uint8,
+)
+from .ops import *  # noqa: F403 - the op functions: gradviz.exp, gradviz.matmul, ...
+from .random import Generator, manual_seed
+
+__version__ = "0.1.0"

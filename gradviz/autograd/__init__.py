@@ -1,0 +1,26 @@
+"""Reverse-mode automatic differentiation over the graph that running ops records."""
+
+from . import events
+from .anomaly import detect_anomaly
+from .engine import backward, grad
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import gradcheck, gradgradcheck
+from .scope import module_scope
+from .tensor import Tensor
+
+__all__ = [
+    "Function",
+    "Tensor",
+    "backward",
+    "detect_anomaly",
+    "enable_grad",
+    "events",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "is_grad_enabled",
+    "module_scope",
+    "no_grad",
+    "set_grad_enabled",
+]

@@ -1,0 +1,291 @@
+"""The backward engine: reverse mode over the graph the forward pass recorded.
+
+Node ids grow in creation order and every node is created after the nodes of its inputs, so sorting the
+reachable nodes by id, newest first, is a topological order: each node runs once, after every consumer
+of its outputs has sent its gradient. Traversal is iterative (no recursion limit on deep graphs), and a
+node's inputs are an ordered tuple, so ``a * a`` sends two gradients to ``a``.
+"""
+
+from operator import attrgetter
+
+from .. import backend
+from ..errors import GraphError, ShapeError
+from .events import BackwardPass, GradAccumulated, OpEvent, clock, emit, muted, next_seq, observers
+from .grad_mode import set_grad_enabled
+from .tensor import Tensor, wrap
+
+_by_id = attrgetter("id")
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Sum the gradients of ``tensors`` into the ``.grad`` of the leaves (or of ``inputs``)."""
+    roots, root_grads = _roots(tensors, grad_tensors, "backward")
+    sink = _IntoGrad(create_graph, inputs)
+    _run(roots, root_grads, create_graph if retain_graph is None else retain_graph, create_graph, sink)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """Return the gradients of ``outputs`` with respect to ``inputs`` without touching any ``.grad``."""
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single else tuple(inputs)
+    for i, t in enumerate(inputs):
+        if not (isinstance(t, Tensor) and t.requires_grad):
+            raise GraphError(f"grad: input {i} does not require grad, so it has no gradient to compute")
+    if grad_outputs is not None and isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    roots, root_grads = _roots(outputs, grad_outputs, "grad")
+    sink = _Capture(inputs)
+    _run(roots, root_grads, create_graph if retain_graph is None else retain_graph, create_graph, sink)
+    result = sink.result()
+    if not allow_unused:
+        for i, g in enumerate(result):
+            if g is None:
+                raise GraphError(
+                    f"grad: input {i} was not used to compute the outputs; pass allow_unused=True "
+                    "to get None for it"
+                )
+    return result
+
+
+def _roots(tensors, grads, caller):
+    roots = tuple(tensors)
+    if grads is None:
+        grads = (None,) * len(roots)
+    if len(grads) != len(roots):
+        raise GraphError(f"{caller}: got {len(grads)} gradients for {len(roots)} tensors")
+    prepared = []
+    for i, (root, g) in enumerate(zip(roots, grads)):
+        if not root.requires_grad:
+            raise GraphError(
+                f"{caller}: tensor {i} does not require grad and has no grad_fn, so there is nothing to "
+                "differentiate; set requires_grad=True on the inputs you want gradients for"
+            )
+        prepared.append(_root_grad(root, g, caller))
+    return roots, prepared
+
+
+def _root_grad(root, g, caller):
+    xp = backend.array_module(root.data)
+    if g is None:
+        if root.data.size != 1:
+            raise GraphError(
+                f"{caller}: the output has shape {tuple(root.data.shape)}; a gradient can be created "
+                "implicitly only for a scalar output, so pass gradient= (same shape as the output), "
+                "or reduce it first, e.g. loss.sum().backward()"
+            )
+        return wrap(xp.ones(root.data.shape, dtype=root.data.dtype))
+    if not isinstance(g, Tensor):
+        g = wrap(backend.to_device(xp.asarray(g, dtype=root.data.dtype), root.device))
+    if g.data.shape != root.data.shape:
+        raise ShapeError(
+            f"{caller}: the gradient has shape {tuple(g.data.shape)} but the output has shape "
+            f"{tuple(root.data.shape)}; they must match"
+        )
+    return g
+
+
+def _reachable(roots):
+    stack = [r.grad_fn for r in roots if r.grad_fn is not None]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        if node.inputs is None:
+            continue
+        for inp, need in zip(node.inputs, node.needs_input_grad):
+            if need and inp.grad_fn is not None and inp.grad_fn not in seen:
+                seen.add(inp.grad_fn)
+                stack.append(inp.grad_fn)
+    return sorted(seen, key=_by_id, reverse=True)
+
+
+def _run(roots, root_grads, retain_graph, create_graph, sink):
+    observed = bool(observers.subscribers)
+    if observed:
+        emit(BackwardPass("begin", next_seq(), tuple(r._id for r in roots), create_graph))
+    buffers = {}
+    for root, g in zip(roots, root_grads):
+        sink.protect(g)
+        if root.grad_fn is None:
+            sink.leaf(root, g, observed)
+        else:
+            _accumulate(buffers, root.grad_fn, root._output_nr, g, create_graph)
+    with set_grad_enabled(create_graph), muted():
+        for node in _reachable(roots):
+            grads = buffers.pop(node, None)
+            if grads is None:
+                continue
+            if node.inputs is None:
+                raise GraphError(
+                    f"backward through the graph a second time (op '{node.name}'): its saved values were "
+                    "freed by the first backward; pass retain_graph=True to the first backward call"
+                )
+            _backward_node(node, _output_grads(node, grads, sink), create_graph, sink, buffers, observed)
+            if not retain_graph:
+                node.release()
+    if observed:
+        emit(BackwardPass("end", next_seq(), tuple(r._id for r in roots), create_graph))
+
+
+def _backward_node(node, grads, create_graph, sink, buffers, observed):
+    if observed:
+        start = clock()
+    grad_inputs = type(node).backward(node, *grads)
+    if grad_inputs.__class__ is not tuple:
+        grad_inputs = (grad_inputs,)
+    inputs = node.inputs
+    if len(grad_inputs) != len(inputs):
+        raise GraphError(
+            f"{type(node).__name__}.backward returned {len(grad_inputs)} gradients but forward took "
+            f"{len(inputs)} arguments; return one per argument (None where there is none)"
+        )
+    if observed:
+        _emit_backward(node, grads, grad_inputs, clock() - start)
+    for inp, g, need in zip(inputs, grad_inputs, node.needs_input_grad):
+        if g is None or not need:
+            continue
+        if g.data.shape != inp.data.shape:
+            raise ShapeError(
+                f"{type(node).__name__}.backward returned a gradient of shape {tuple(g.data.shape)} for "
+                f"an input of shape {tuple(inp.data.shape)}"
+            )
+        if g.data.dtype != inp.data.dtype:
+            g = g.to(inp.dtype)
+        if inp.grad_fn is None:
+            sink.leaf(inp, g, observed)
+        else:
+            _accumulate(buffers, inp.grad_fn, inp._output_nr, g, create_graph)
+
+
+def _emit_backward(node, grads, grad_inputs, duration):
+    tensors = [(i, g) for i, g in zip(node.inputs, grad_inputs) if isinstance(i, Tensor)]
+    emit(
+        OpEvent(
+            "backward",
+            node.name,
+            node.id,
+            next_seq(),
+            node.module,
+            duration,
+            node.out_ids,
+            tuple(i._id for i, _ in tensors),
+            tuple(grads),
+            tuple(g for _, g in tensors),
+        )
+    )
+
+
+def _accumulate(buffers, node, output_nr, g, create_graph):
+    slots = buffers.get(node)
+    if slots is None:
+        slots = buffers[node] = [None] * len(node.out_ids)
+    previous = slots[output_nr]
+    slots[output_nr] = g if previous is None else _add(previous, g, create_graph)
+
+
+def _add(a, b, create_graph):
+    return a + b if create_graph else wrap(a.data + b.data)
+
+
+def _output_grads(node, grads, sink):
+    """Complete the gradients for a node's outputs: tensor hooks, retain_grad, capture, zeros for None."""
+    if node._output_hooks:
+        for nr, hooks in node._output_hooks.items():
+            for hook in hooks:
+                if grads[nr] is not None:
+                    replaced = hook(grads[nr])
+                    grads[nr] = grads[nr] if replaced is None else replaced
+    if node._retained:
+        for nr, ref in node._retained.items():
+            tensor = ref()
+            if tensor is not None and grads[nr] is not None:
+                tensor.grad = grads[nr] if tensor.grad is None else _add(tensor.grad, grads[nr], False)
+    sink.capture(node, grads)
+    if len(grads) > 1 and None in grads:
+        like = next(g for g in grads if g is not None)
+        xp = backend.array_module(like.data)
+        grads = [
+            wrap(xp.zeros(shape, dtype=like.data.dtype)) if g is None else g
+            for g, shape in zip(grads, node.out_shapes)
+        ]
+    return grads
+
+
+def _run_hooks(tensor, g):
+    for hook in tensor._hooks:
+        replaced = hook(g)
+        g = g if replaced is None else replaced
+    return g
+
+
+class _IntoGrad:
+    """Sums leaf gradients into ``.grad`` (``Tensor.backward``)."""
+
+    def __init__(self, create_graph, inputs):
+        self.create_graph = create_graph
+        self.only = (
+            None if inputs is None else {id(t) for t in ([inputs] if isinstance(inputs, Tensor) else inputs)}
+        )
+        self.targets = () if inputs is None else ([inputs] if isinstance(inputs, Tensor) else list(inputs))
+        self.shared = set()
+
+    def protect(self, g):
+        self.shared.add(id(g.data))
+
+    def leaf(self, tensor, g, observed):
+        if tensor._hooks:
+            g = _run_hooks(tensor, g)
+        if self.only is not None and id(tensor) not in self.only:
+            return
+        if tensor.grad is None:
+            tensor.grad = g if self.create_graph else self._owned(g)
+        elif self.create_graph or tensor.grad.requires_grad:
+            tensor.grad = tensor.grad + g
+        else:
+            tensor.grad.data += g.data
+        if observed:
+            emit(GradAccumulated(next_seq(), tensor._id, tensor.grad))
+
+    def capture(self, node, grads):
+        for t in self.targets:
+            if t.grad_fn is node and grads[t._output_nr] is not None:
+                g = grads[t._output_nr]
+                t.grad = g if t.grad is None else _add(t.grad, g, self.create_graph)
+
+    def _owned(self, g):
+        """``g`` itself when nothing else can see its buffer, else a copy: a later in-place change of
+        one ``.grad`` (clipping, accumulation) must never leak into another."""
+        a = g.data
+        if a.base is not None or id(a) in self.shared or not a.flags.writeable:
+            g = wrap(a.copy())
+        self.shared.add(id(g.data))
+        return g
+
+
+class _Capture:
+    """Collects the gradients of chosen tensors (``autograd.grad``)."""
+
+    def __init__(self, inputs):
+        self.inputs = inputs
+        self.grads = [None] * len(inputs)
+
+    def protect(self, g):
+        pass
+
+    def _put(self, i, g):
+        self.grads[i] = g if self.grads[i] is None else self.grads[i] + g
+
+    def leaf(self, tensor, g, observed):
+        if tensor._hooks:
+            g = _run_hooks(tensor, g)
+        for i, t in enumerate(self.inputs):
+            if t is tensor:
+                self._put(i, g)
+
+    def capture(self, node, grads):
+        for i, t in enumerate(self.inputs):
+            if t.grad_fn is node and grads[t._output_nr] is not None:
+                self._put(i, grads[t._output_nr])
+
+    def result(self):
+        return tuple(self.grads)

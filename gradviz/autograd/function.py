@@ -1,0 +1,203 @@
+"""``Function``: one differentiable op, its forward and its backward side by side.
+
+``forward(ctx, *args)`` receives the *arrays* of its tensor arguments (numpy, CuPy or the simulated
+device; get the module with ``backend.array_module``) and returns an array or a tuple of arrays: this is
+the kernel level. ``backward(ctx, *grads)`` receives gradient *Tensors* and returns one Tensor (or None)
+per forward argument, written with gradviz ops so that ``create_graph=True`` differentiates it again.
+
+Arrays passed to ``ctx.save_for_backward`` come back from ``ctx.saved_tensors`` as the tensors they
+belong to (an input, or the output), so a backward formula that uses them stays differentiable; any
+other saved array comes back as a constant tensor.
+
+The object ``apply`` creates is both ``ctx`` and the graph node (``grad_fn``), as in PyTorch.
+"""
+
+import itertools
+import re
+import weakref
+
+import numpy as np
+
+from ..errors import GradvizError, GraphError, ShapeError
+from .events import OpEvent, clock, emit, next_seq, observers
+from .grad_mode import state as grad_state
+from .scope import scope
+from .tensor import RemovableHandle, Tensor, wrap
+
+_node_ids = itertools.count()
+_GENERIC = np.generic
+
+
+class Function:
+    name = "function"
+    differentiable = True
+    _output_hooks = None
+    _retained = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError(f"{type(ctx).__name__} must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise GraphError(f"{type(ctx).__name__} is not differentiable: it defines no backward(ctx, grad)")
+
+    # ---- ctx API (PyTorch's) ----
+    def save_for_backward(self, *arrays):
+        self.to_save = arrays
+
+    @property
+    def saved_tensors(self):
+        saved = self.saved
+        if saved is None:
+            raise GraphError(
+                f"{self.name}: its saved values were freed by an earlier backward pass; "
+                "call backward(retain_graph=True) the first time to backpropagate twice"
+            )
+        return tuple(s() if s.__class__ is weakref.ref else s for s in saved)
+
+    def _keep_saved(self, args, arrays, outputs):
+        """Turn the arrays forward saved into the tensors they belong to (see module docstring)."""
+        kept = []
+        for value in self.to_save:
+            kept.append(_owner(value, args, arrays, outputs) if hasattr(value, "dtype") else value)
+        self.saved = tuple(kept)
+
+    # ---- graph node API ----
+    @property
+    def next_functions(self):
+        """(node, output index) per input, as in PyTorch; leaves that require grad show as AccumulateGrad."""
+        return tuple(_next_function(i) for i in self.inputs if isinstance(i, Tensor))
+
+    def register_output_hook(self, output_nr, hook):
+        if self._output_hooks is None:
+            self._output_hooks = {}
+        return RemovableHandle(self._output_hooks.setdefault(output_nr, []), hook)
+
+    def retain_output_grad(self, output_nr, tensor_ref):
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = tensor_ref
+
+    def release(self):
+        self.saved = None
+        self.inputs = None
+
+    def __repr__(self):
+        return f"<{type(self).__name__}Backward>"
+
+    @classmethod
+    def apply(cls, *args):
+        arrays = []
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                record = record or a.requires_grad
+            else:
+                arrays.append(a)
+        record = record and grad_state.enabled and cls.differentiable
+        observed = observers.active
+        ctx = cls.__new__(cls)
+        ctx.to_save = ()
+        if observed:
+            start = clock()
+        try:
+            raw = cls.forward(ctx, *arrays)
+        except GradvizError:
+            raise
+        except Exception as exc:
+            raise explain_failure(cls.name, args, exc) from exc
+        if raw.__class__ is tuple:
+            outputs = tuple(wrap(np.asarray(r) if isinstance(r, _GENERIC) else r) for r in raw)
+        else:
+            outputs = (wrap(np.asarray(raw) if isinstance(raw, _GENERIC) else raw),)
+        if record or observed:
+            ctx.id = next(_node_ids)
+            ctx.module = scope.current
+        if record:
+            ctx.inputs = args
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            for i, out in enumerate(outputs):
+                if out.data.dtype.kind == "f":
+                    out.requires_grad = True
+                    out.grad_fn = ctx
+                    out._output_nr = i
+            ctx.out_ids = tuple(o._id for o in outputs)
+            if len(outputs) > 1:
+                ctx.out_shapes = tuple(o.data.shape for o in outputs)
+            ctx._keep_saved(args, arrays, outputs)
+        if observed:
+            duration = clock() - start
+            tensors = tuple(a for a in args if isinstance(a, Tensor))
+            emit(
+                OpEvent(
+                    "forward",
+                    cls.name,
+                    ctx.id,
+                    next_seq(),
+                    ctx.module,
+                    duration,
+                    tuple(t._id for t in tensors),
+                    tuple(o._id for o in outputs),
+                    tensors,
+                    outputs,
+                )
+            )
+        return outputs if raw.__class__ is tuple else outputs[0]
+
+
+def _owner(array, args, arrays, outputs):
+    for out in outputs:
+        if array is out.data:
+            return weakref.ref(out)
+    for arg, a in zip(args, arrays):
+        if array is a and isinstance(arg, Tensor):
+            return arg
+    return wrap(array)
+
+
+class AccumulateGrad:
+    """Stands for a leaf in ``next_functions``: where its gradient is summed into ``.grad``."""
+
+    name = "accumulate_grad"
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
+
+
+def _next_function(tensor):
+    if tensor.grad_fn is not None:
+        return (tensor.grad_fn, tensor._output_nr)
+    return (AccumulateGrad(tensor) if tensor.requires_grad else None, 0)
+
+
+def explain_failure(op, args, exc):
+    """A clear error for an array-library failure inside ``op``: devices first, then shapes and dtypes."""
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    devices = list(dict.fromkeys(str(t.device) for t in tensors))
+    if len(devices) > 1:
+        from ..errors import DeviceError
+
+        return DeviceError(
+            f"{op}: expected all tensors on the same device, but found {' and '.join(devices)}; "
+            "move them with .to(device) first"
+        )
+    shapes = ", ".join(str(tuple(t.data.shape)) for t in tensors)
+    dtypes = ", ".join(t.data.dtype.name for t in tensors)
+    message = (
+        f"{op}: {exc} (input shapes {shapes}; dtypes {dtypes}; device {devices[0] if devices else 'cpu'})"
+    )
+    if isinstance(exc, IndexError):
+        return IndexError(message)
+    if isinstance(exc, TypeError):
+        return TypeError(message)
+    return ShapeError(message) if "shape" in str(exc) or "broadcast" in str(exc) else RuntimeError(message)

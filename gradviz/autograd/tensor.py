@@ -1,0 +1,242 @@
+"""The Tensor: one array of data on a device, plus what autograd needs to know about it.
+
+Differentiable methods (``+``, ``exp``, ``sum``, ``reshape``...) are ops; they are attached to the class
+by ``gradviz.ops.methods`` so that this file holds only the data-and-graph side of a tensor.
+"""
+
+import itertools
+import weakref
+
+from .. import backend
+from ..dtypes import from_numpy_dtype
+from ..errors import DtypeError, GraphError
+from .grad_mode import state as grad_state
+
+_ids = itertools.count()
+
+
+class Tensor:
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_output_nr", "_id", "_hooks", "__weakref__")
+    __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's reflected operators
+
+    def __init__(self, data, requires_grad=False):
+        self.data = data
+        self.grad = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self._id = next(_ids)
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ---- data ----
+    @property
+    def shape(self):
+        return Size(self.data.shape)
+
+    @property
+    def dtype(self):
+        return from_numpy_dtype(self.data.dtype)
+
+    @property
+    def device(self):
+        return backend.device_of(self.data)
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def dim(self):
+        return self.data.ndim
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return int(self.data.size)
+
+    def element_size(self):
+        return self.data.dtype.itemsize
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): a Tensor with {self.data.size} elements cannot be converted to a Python scalar; "
+                "index one element first or use tolist()"
+            )
+        return self.data.item()
+
+    def tolist(self):
+        return backend.to_host(self.data).tolist()
+
+    def numpy(self):
+        if self.device.type != "cpu":
+            raise TypeError(
+                f"numpy(): the tensor is on device {self.device}; copy it to the host first with .cpu()"
+            )
+        if self.requires_grad:
+            raise RuntimeError("numpy(): the tensor requires grad; call .detach().numpy() instead")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.detach().numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        host = backend.to_host(self.data)
+        body = repr(host)
+        body = body[body.index("(") + 1 : body.rindex(")")] if "(" in body else body
+        body = body.split(", dtype=")[0]
+        extras = []
+        if self.device.type != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.data.dtype.name not in ("float32", "int64", "bool"):
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body.replace("\n", "\n       ")] + extras) + ")"
+
+    # ---- autograd ----
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DtypeError(
+                f"only floating point tensors can require gradients, but this tensor is {self.dtype}; "
+                "convert it first, e.g. x.float().requires_grad_()"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise GraphError(
+                "requires_grad_(False) on a non-leaf tensor: use .detach() to get a tensor outside the graph"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self):
+        return Tensor(self.data)
+
+    def detach_(self):
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise GraphError("retain_grad() on a tensor that does not require grad")
+        if self.grad_fn is not None:
+            self.grad_fn.retain_output_grad(self._output_nr, weakref.ref(self))
+        return self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return replaces it."""
+        if not self.requires_grad:
+            raise GraphError("register_hook() on a tensor that does not require grad")
+        if self.grad_fn is not None:
+            return self.grad_fn.register_output_hook(self._output_nr, hook)
+        if self._hooks is None:
+            self._hooks = []
+        return RemovableHandle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .engine import backward
+
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph, inputs)
+
+    def zero_(self):
+        self._check_inplace("zero_")
+        self.data[...] = 0
+        return self
+
+    def _check_inplace(self, op):
+        if grad_state.enabled and self.requires_grad:
+            raise GraphError(
+                f"{op}: a tensor that requires grad cannot be modified in place while gradients are "
+                "recorded; wrap the update in `with gradviz.no_grad():` (as optimizers do)"
+            )
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like PyTorch's ``torch.Size``."""
+
+    def __repr__(self):
+        return f"gradviz.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class RemovableHandle:
+    """Returned by every ``register_*hook``: ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self.hooks = hooks
+        self.hook = hook
+        hooks.append(hook)
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def wrap(raw):
+    """A fresh tensor around an op's output array (the engine's fast constructor)."""
+    t = Tensor.__new__(Tensor)
+    t.data = raw
+    t.requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    t._output_nr = 0
+    t._id = next(_ids)
+    t._hooks = None
+    return t

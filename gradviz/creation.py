@@ -1,0 +1,149 @@
+"""Creating tensors: ``tensor``, ``zeros``, ``randn``... with PyTorch's dtype rules.
+
+Python floats become the default dtype (float32), Python ints int64, bools bool; a numpy array keeps its
+dtype, as ``torch.tensor(ndarray)`` does. Random numbers come from ``gradviz.random``'s generator.
+"""
+
+import numpy as np
+
+from . import backend
+from .autograd.tensor import Tensor
+from .dtypes import as_dtype, get_default_dtype, int64
+from .random import rng
+
+
+def _infer(data):
+    if isinstance(data, Tensor):
+        return backend.to_host(data.data), data.dtype
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.asarray(data), as_dtype(data.dtype)
+    try:
+        array = np.asarray(data)
+    except ValueError as exc:
+        raise ValueError(f"tensor(): data must be a number or a rectangular nested list ({exc})") from None
+    if array.dtype.kind == "f" or array.dtype.kind == "c":
+        return array, get_default_dtype()
+    if array.dtype.kind in "iu":
+        return array, int64
+    if array.dtype.kind == "b":
+        return array, as_dtype("bool")
+    raise TypeError(
+        f"tensor(): cannot build a tensor from {type(data).__name__} holding {array.dtype} values"
+    )
+
+
+def _make(host, dtype, device, requires_grad):
+    dtype = get_default_dtype() if dtype is None else as_dtype(dtype)
+    array = np.array(host, dtype=dtype.numpy, copy=True)
+    return Tensor(backend.to_device(array, backend.device(device)), requires_grad=requires_grad)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (a number, nested lists, a numpy array or a tensor)."""
+    host, inferred = _infer(data)
+    return _make(host, inferred if dtype is None else dtype, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """A CPU tensor sharing ``array``'s memory."""
+    as_dtype(array.dtype)
+    return Tensor(array)
+
+
+def _shape(size):
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+
+
+def _filled(shape, value, dtype, device, requires_grad):
+    dtype = get_default_dtype() if dtype is None else as_dtype(dtype)
+    xp = backend.device(device).xp
+    return Tensor(xp.full(shape, value, dtype=dtype.numpy), requires_grad=requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(_shape(size), 0, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(_shape(size), 1, dtype, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None and isinstance(fill_value, bool):
+        dtype = "bool"
+    elif dtype is None and isinstance(fill_value, int):
+        dtype = int64
+    return _filled(_shape((size,)), fill_value, dtype, device, requires_grad)
+
+
+def _like(other, dtype, device):
+    return (other.dtype if dtype is None else dtype), (other.device if device is None else device)
+
+
+def zeros_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002
+    dtype, device = _like(input, dtype, device)
+    return zeros(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002
+    dtype, device = _like(input, dtype, device)
+    return ones(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):  # noqa: A002
+    dtype, device = _like(input, dtype, device)
+    return full(input.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = int64 if integral else get_default_dtype()
+    return _make(np.arange(start, end, step), dtype, device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    return _make(np.linspace(start, end, steps), dtype, device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    return _make(np.eye(n, m), dtype, device, requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform on [0, 1)."""
+    return _make(rng(generator).random(_shape(size)), dtype, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal."""
+    return _make(rng(generator).standard_normal(_shape(size)), dtype, device, requires_grad)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
+    """Integers in [low, high), as ``torch.randint(low, high, size)`` or ``torch.randint(high, size)``."""
+    if size is None:
+        low, high, size = 0, low, high
+    return _make(rng(generator).integers(low, high, size=tuple(size)), dtype or int64, device, False)
+
+
+def randperm(n, generator=None, dtype=None, device=None):
+    return _make(rng(generator).permutation(n), dtype or int64, device, False)
+
+
+def rand_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002
+    dtype, device = _like(input, dtype, device)
+    return rand(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002
+    dtype, device = _like(input, dtype, device)
+    return randn(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)

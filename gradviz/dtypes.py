@@ -1,0 +1,64 @@
+"""Tensor dtypes: thin named wrappers over numpy dtypes, printed the PyTorch way (``gradviz.float32``)."""
+
+import numpy as np
+
+
+class dtype:  # noqa: N801 - PyTorch's name
+    __slots__ = ("name", "numpy", "is_floating_point", "itemsize")
+
+    def __init__(self, name):
+        self.name = name
+        self.numpy = np.dtype(name)
+        self.is_floating_point = self.numpy.kind == "f"
+        self.itemsize = self.numpy.itemsize
+
+    def __repr__(self):
+        return f"gradviz.{self.name}"
+
+    def __reduce__(self):  # copies (deepcopy of a model) keep the one shared instance
+        return (as_dtype, (self.name,))
+
+
+float16 = dtype("float16")
+float32 = dtype("float32")
+float64 = dtype("float64")
+int8 = dtype("int8")
+int16 = dtype("int16")
+int32 = dtype("int32")
+int64 = dtype("int64")
+uint8 = dtype("uint8")
+bool = dtype("bool")  # noqa: A001 - PyTorch's name
+
+half, float, double, long, int = float16, float32, float64, int64, int32  # noqa: A001
+
+_BY_NUMPY = {d.numpy: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, bool)}
+_default = [float32]
+
+
+def as_dtype(spec):
+    """A gradviz dtype from a gradviz dtype, a numpy dtype or type, or a name such as ``'float32'``."""
+    if spec.__class__ is dtype:
+        return spec
+    try:
+        return _BY_NUMPY[np.dtype(spec)]
+    except (TypeError, KeyError):
+        known = ", ".join(sorted(d.name for d in _BY_NUMPY.values()))
+        raise TypeError(f"unsupported dtype {spec!r}; gradviz tensors support {known}") from None
+
+
+def from_numpy_dtype(np_dtype):
+    try:
+        return _BY_NUMPY[np_dtype]
+    except KeyError:
+        raise TypeError(f"numpy dtype {np_dtype} has no gradviz equivalent") from None
+
+
+def get_default_dtype():
+    return _default[0]
+
+
+def set_default_dtype(d):
+    d = as_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"set_default_dtype: only floating point dtypes can be the default, got {d}")
+    _default[0] = d

@@ -1,0 +1,18 @@
+"""Every differentiable op: one ``Function`` per op, its backward right under its forward.
+
+The tensor-level ops are re-exported here (and as ``gradviz.exp``, ``gradviz.matmul``...); the
+neural-network ops (conv2d, losses, normalisation...) are reached through ``gradviz.nn.functional``.
+"""
+
+from . import methods
+from .arithmetic import *
+from .broadcast import *
+from .comparison import *
+from .conversion import *
+from .indexing import *
+from .linalg import *
+from .reduction import *
+from .shape import *
+from .unary import *
+
+__all__ = [name for name, value in dict(globals()).items() if callable(value) and not name.startswith("_")]

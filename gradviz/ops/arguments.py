@@ -1,0 +1,34 @@
+"""Argument normalisation shared by ops: PyTorch accepts ``x.view(2, 3)`` and ``x.view((2, 3))``,
+negative dims, and ``dim`` as an int, a tuple or None."""
+
+from ..errors import IndexOutOfRangeError
+
+
+def shape_args(shape):
+    """``(2, 3)`` from ``(2, 3)`` or ``((2, 3),)`` or ``([2, 3],)``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def normalize_dim(dim, ndim, op):
+    """One dim in ``[0, ndim)``; a clear error names the op when it is out of range."""
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexOutOfRangeError(
+            f"{op}: dimension {dim} is out of range for a tensor with {ndim} dimensions "
+            f"(expected a value in [{-size}, {size - 1}])"
+        )
+    return dim % size
+
+
+def normalize_dims(dim, ndim, op):
+    """A sorted tuple of dims, all dims when ``dim`` is None (or an empty tuple, as PyTorch's sum)."""
+    if dim is None or dim == ():
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        return (normalize_dim(dim, ndim, op),)
+    dims = tuple(sorted(normalize_dim(d, ndim, op) for d in dim))
+    if len(set(dims)) != len(dims):
+        raise ValueError(f"{op}: dim {dim} names a dimension more than once")
+    return dims

@@ -1,0 +1,152 @@
+"""``+ - * / **`` and unary minus, with broadcasting. Each backward sums the gradient back to its
+input's shape with ``sum_to``. Reflected forms (``2 - x``) are the same ops with the arguments swapped."""
+
+import math
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ..dtypes import get_default_dtype
+from .broadcast import sum_to
+from .unary import log
+
+__all__ = ["add", "sub", "mul", "div", "neg", "pow"]
+
+
+def _reduce(ctx, i, grad):
+    return sum_to(grad, ctx.inputs[i].data.shape)
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return _reduce(ctx, 0, grad) if need_a else None, _reduce(ctx, 1, grad) if need_b else None
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return _reduce(ctx, 0, grad) if need_a else None, _reduce(ctx, 1, -grad) if need_b else None
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return _reduce(ctx, 0, grad * b) if need_a else None, _reduce(ctx, 1, grad * a) if need_b else None
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a / b
+        if not _is_float(a) and not _is_float(b):
+            out = out.astype(get_default_dtype().numpy)
+        ctx.save_for_backward(b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return _reduce(ctx, 0, grad / b) if need_a else None, _reduce(
+            ctx, 1, -grad * out / b
+        ) if need_b else None
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = _reduce(ctx, 0, grad * b * a ** (b - 1)) if need_a else None
+        gb = (
+            _reduce(ctx, 1, grad * out * (log(a) if isinstance(a, Tensor) else math.log(a)))
+            if need_b
+            else None
+        )
+        return ga, gb
+
+
+def _is_float(x):
+    return isinstance(x, float) or (hasattr(x, "dtype") and x.dtype.kind == "f")
+
+
+def add(input, other, *, alpha=1):  # noqa: A002 - PyTorch's argument names
+    return Add.apply(input, other if alpha == 1 else other * alpha)
+
+
+def sub(input, other, *, alpha=1):  # noqa: A002
+    return Sub.apply(input, other if alpha == 1 else other * alpha)
+
+
+def mul(input, other):  # noqa: A002
+    return Mul.apply(input, other)
+
+
+def div(input, other):  # noqa: A002
+    return Div.apply(input, other)
+
+
+def neg(input):  # noqa: A002
+    return Neg.apply(input)
+
+
+def pow(input, exponent):  # noqa: A001, A002
+    return Pow.apply(input, exponent)
+
+
+def _reflected(op):
+    return lambda self, other: op(other, self)
+
+
+METHODS = {
+    "__add__": add,
+    "__radd__": _reflected(add),
+    "__sub__": sub,
+    "__rsub__": _reflected(sub),
+    "__mul__": mul,
+    "__rmul__": _reflected(mul),
+    "__truediv__": div,
+    "__rtruediv__": _reflected(div),
+    "__neg__": neg,
+    "__pow__": pow,
+    "__rpow__": _reflected(pow),
+    "add": add,
+    "sub": sub,
+    "mul": mul,
+    "div": div,
+    "neg": neg,
+    "pow": pow,
+}

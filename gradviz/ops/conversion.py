@@ -1,0 +1,100 @@
+"""Copies between dtypes and devices (``to``, ``cpu``, ``cuda``, ``float``...) and ``clone``.
+All are differentiable: the gradient travels back to the source dtype and device."""
+
+from .. import backend
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ..dtypes import as_dtype, float16, float32, float64, int32, int64
+from ..dtypes import bool as bool_dtype
+
+__all__ = ["to", "clone"]
+
+
+class ToDtype(Function):
+    name = "to"
+
+    @staticmethod
+    def forward(ctx, x, target):
+        ctx.source = x.dtype
+        return x.astype(target.numpy)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ToDtype.apply(grad, as_dtype(ctx.source)), None
+
+
+class ToDevice(Function):
+    name = "to"
+
+    @staticmethod
+    def forward(ctx, x, target):
+        ctx.source = backend.device_of(x)
+        return backend.to_device(x, target)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ToDevice.apply(grad, ctx.source), None
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _parse_to(args, kwargs):
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("copy", None)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
+        elif isinstance(arg, (dtype, type)) or (
+            isinstance(arg, str) and arg.startswith(("float", "int", "bool"))
+        ):
+            dtype = arg
+        else:
+            device = arg
+    return device, dtype
+
+
+def to(self, *args, **kwargs):
+    """``x.to(device)``, ``x.to(dtype)``, ``x.to(other)``, ``x.to(device, dtype)``; ``x`` itself when
+    nothing changes, as in PyTorch."""
+    device, dtype = _parse_to(args, kwargs)
+    out = self
+    if dtype is not None and as_dtype(dtype).numpy != self.data.dtype:
+        out = ToDtype.apply(out, as_dtype(dtype))
+    if device is not None and backend.device(device) != self.device:
+        out = ToDevice.apply(out, backend.device(device))
+    return out
+
+
+def clone(input):  # noqa: A002 - PyTorch's argument name
+    return Clone.apply(input)
+
+
+def _cast(target):
+    return lambda self: to(self, target)
+
+
+METHODS = {
+    "to": to,
+    "cpu": lambda self: to(self, "cpu"),
+    "cuda": lambda self, device=None: to(self, "cuda" if device is None else f"cuda:{device}"),
+    "clone": clone,
+    "type_as": lambda self, other: to(self, other.dtype),
+    "half": _cast(float16),
+    "float": _cast(float32),
+    "double": _cast(float64),
+    "int": _cast(int32),
+    "long": _cast(int64),
+    "bool": _cast(bool_dtype),
+}

@@ -1,0 +1,5 @@
+"""dropout."""
+
+__all__ = []
+
+METHODS = {}

@@ -1,0 +1,5 @@
+"""embedding lookup (padding_idx)."""
+
+__all__ = []
+
+METHODS = {}

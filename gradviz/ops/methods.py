@@ -1,0 +1,44 @@
+"""Attach the ops to ``Tensor`` as methods and operators (``x.exp()``, ``x @ w``, ``x[mask]``).
+
+Each op module lists its methods in ``METHODS``; this is the one place they meet the class.
+"""
+
+from ..autograd.tensor import Tensor
+from . import (
+    activation,
+    arithmetic,
+    broadcast,
+    comparison,
+    conversion,
+    dropout,
+    indexing,
+    inplace,
+    linalg,
+    reduction,
+    shape,
+    unary,
+)
+
+OP_MODULES = (
+    activation,
+    arithmetic,
+    broadcast,
+    comparison,
+    conversion,
+    dropout,
+    indexing,
+    inplace,
+    linalg,
+    reduction,
+    shape,
+    unary,
+)
+
+
+def install():
+    for module in OP_MODULES:
+        for name, method in module.METHODS.items():
+            setattr(Tensor, name, method)
+
+
+install()

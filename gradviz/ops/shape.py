@@ -1,0 +1,5 @@
+"""Views and rearrangements: reshape/view, transpose/permute, squeeze/unsqueeze, flatten, cat/stack, split."""
+
+__all__ = []
+
+METHODS = {}

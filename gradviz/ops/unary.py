@@ -1,0 +1,271 @@
+"""Elementwise math: each forward is one array call, each backward the derivative from the textbook."""
+
+from ..autograd.function import Function
+from ..autograd.tensor import wrap
+from ..backend import array_module
+from .broadcast import sum_to
+
+__all__ = [
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "clamp",
+    "maximum",
+    "minimum",
+    "where",
+]
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = array_module(x).exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module(x).log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = array_module(x).sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.sign = array_module(x).sign(x)
+        return abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * wrap(ctx.sign)
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module(x).sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * cos(x)
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module(x).cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad * sin(x)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = array_module(x).tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = array_module(x).tanh(x * 0.5)
+        out += 1
+        out *= 0.5
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = array_module(x).maximum(x, 0)
+        ctx.mask = out > 0
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * wrap(ctx.mask)
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx, x, low, high):
+        xp = array_module(x)
+        inside = xp.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        ctx.inside = inside
+        return xp.clip(x, low, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * wrap(ctx.inside), None, None
+
+
+class Maximum(Function):
+    """The gradient goes to the larger input (the smaller for ``Minimum``), split in half on ties."""
+
+    larger = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = array_module(a)
+        out = xp.maximum(a, b) if ctx.larger else xp.minimum(a, b)
+        wins = (a > b) if ctx.larger else (a < b)
+        ctx.share_a = xp.where(a == b, 0.5, wins).astype(out.dtype)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        share_a = wrap(ctx.share_a)
+        a, b = ctx.inputs[0], ctx.inputs[1]
+        ga = sum_to(grad * share_a, a.data.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to(grad * (1 - share_a), b.data.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Minimum(Maximum):
+    larger = False
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.condition = condition
+        return array_module(condition).where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = array_module(grad.data)
+        keep = wrap(ctx.condition)
+        _, a, b = ctx.inputs
+        ga = sum_to(grad * keep, a.data.shape) if ctx.needs_input_grad[1] else None
+        gb = (
+            sum_to(grad * wrap(xp.logical_not(ctx.condition)), b.data.shape)
+            if ctx.needs_input_grad[2]
+            else None
+        )
+        return None, ga, gb
+
+
+def exp(input):  # noqa: A002 - PyTorch's argument name
+    return Exp.apply(input)
+
+
+def log(input):  # noqa: A002
+    return Log.apply(input)
+
+
+def sqrt(input):  # noqa: A002
+    return Sqrt.apply(input)
+
+
+def abs(input):  # noqa: A001, A002
+    return Abs.apply(input)
+
+
+def sin(input):  # noqa: A002
+    return Sin.apply(input)
+
+
+def cos(input):  # noqa: A002
+    return Cos.apply(input)
+
+
+def tanh(input):  # noqa: A002
+    return Tanh.apply(input)
+
+
+def sigmoid(input):  # noqa: A002
+    return Sigmoid.apply(input)
+
+
+def relu(input):  # noqa: A002
+    return Relu.apply(input)
+
+
+def clamp(input, min=None, max=None):  # noqa: A002
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp.apply(input, min, max)
+
+
+def maximum(input, other):  # noqa: A002
+    return Maximum.apply(input, other)
+
+
+def minimum(input, other):  # noqa: A002
+    return Minimum.apply(input, other)
+
+
+def where(condition, input, other):  # noqa: A002
+    return Where.apply(condition, input, other)
+
+
+METHODS = {
+    "exp": exp,
+    "log": log,
+    "sqrt": sqrt,
+    "abs": abs,
+    "__abs__": abs,
+    "sin": sin,
+    "cos": cos,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "clamp": clamp,
+    "clip": clamp,
+    "maximum": maximum,
+    "minimum": minimum,
+    "where": lambda self, condition, other: where(condition, self, other),
+}

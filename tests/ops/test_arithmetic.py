@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+import torch
+
+import gradviz as gv
+from tests.oracle import check
+
+rng = np.random.default_rng(0)
+SHAPE_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((5,), ())]
+BINARY = {
+    "add": (lambda a, b: a + b),
+    "sub": (lambda a, b: a - b),
+    "mul": (lambda a, b: a * b),
+    "div": (lambda a, b: a / b),
+}
+
+
+@pytest.mark.parametrize("name", BINARY)
+@pytest.mark.parametrize("shapes", SHAPE_PAIRS)
+def test_binary_ops_broadcast_like_pytorch(name, shapes, device):
+    a, b = (rng.standard_normal(s) + 3.0 for s in shapes)
+    fn = BINARY[name]
+    check(fn, fn, a, b, device=device)
+
+
+@pytest.mark.parametrize("scalar", [2.5, -3, 0.5])
+def test_scalar_and_reflected_forms(scalar, device):
+    x = rng.standard_normal((2, 3)) + 4.0
+    for fn in (
+        lambda t: t + scalar,
+        lambda t: scalar + t,
+        lambda t: scalar - t,
+        lambda t: t * scalar,
+        lambda t: scalar / t,
+        lambda t: t / scalar,
+        lambda t: -t,
+        lambda t: t**scalar,
+    ):
+        check(fn, fn, x, device=device)
+
+
+def test_tensor_power_and_scalar_base(device):
+    a = rng.uniform(0.5, 2.0, (3, 2))
+    b = rng.standard_normal((3, 2))
+    check(lambda x, y: x**y, lambda x, y: x**y, a, b, device=device)
+    check(lambda y: 2.0**y, lambda y: 2.0**y, b, device=device)
+
+
+def test_int_division_gives_default_float():
+    out = gv.tensor([1, 2]) / gv.tensor([2, 2])
+    assert out.dtype == gv.float32
+    assert out.tolist() == [0.5, 1.0]
+
+
+def test_second_derivatives_of_arithmetic():
+    x = np.random.default_rng(1).uniform(0.5, 2.0, (3,))
+    y = np.random.default_rng(2).uniform(0.5, 2.0, (3,))
+    args = (gv.tensor(x, requires_grad=True), gv.tensor(y, requires_grad=True))
+    assert gv.autograd.gradgradcheck(lambda a, b: a * b / (a - b * 3) + a**b, args)
+
+
+def test_broadcast_shape_mismatch_names_op_and_shapes():
+    with pytest.raises(RuntimeError, match=r"add.*\(2, 3\).*\(4,\)"):
+        gv.ones(2, 3) + gv.ones(4)
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 3) + torch.ones(4)
