@@ -115,46 +115,52 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
             grads = buffers.pop(node, None)
             if grads is None:
                 continue
-            if node.inputs is None:
+            inputs = node.inputs
+            if inputs is None:
                 raise GraphError(
                     f"backward through the graph a second time (op '{node.name}'): its saved values were "
                     "freed by the first backward; pass retain_graph=True to the first backward call"
                 )
-            _backward_node(node, _output_grads(node, grads, sink), create_graph, sink, buffers, observed)
+            if node._output_hooks or node._retained or sink.watches or len(grads) > 1:
+                grads = _output_grads(node, grads, sink)
+            if observed:
+                start = clock()
+            grad_inputs = type(node).backward(node, *grads)
+            if grad_inputs.__class__ is not tuple:
+                grad_inputs = (grad_inputs,)
+            if len(grad_inputs) != len(inputs):
+                raise GraphError(
+                    f"{type(node).__name__}.backward returned {len(grad_inputs)} gradients but forward "
+                    f"took {len(inputs)} arguments; return one per argument (None where there is none)"
+                )
+            if observed:
+                _emit_backward(node, grads, grad_inputs, clock() - start)
+            for inp, g, need in zip(inputs, grad_inputs, node.needs_input_grad):
+                if need and g is not None:
+                    g = _checked(node, inp, g)
+                    fn = inp.grad_fn
+                    if fn is None:
+                        sink.leaf(inp, g, observed)
+                    else:
+                        _accumulate(buffers, fn, inp._output_nr, g, create_graph)
             if not retain_graph:
-                node.release()
+                node.saved = node.inputs = None
     if observed:
         emit(BackwardPass("end", next_seq(), tuple(r._id for r in roots), create_graph))
 
 
-def _backward_node(node, grads, create_graph, sink, buffers, observed):
-    if observed:
-        start = clock()
-    grad_inputs = type(node).backward(node, *grads)
-    if grad_inputs.__class__ is not tuple:
-        grad_inputs = (grad_inputs,)
-    inputs = node.inputs
-    if len(grad_inputs) != len(inputs):
-        raise GraphError(
-            f"{type(node).__name__}.backward returned {len(grad_inputs)} gradients but forward took "
-            f"{len(inputs)} arguments; return one per argument (None where there is none)"
+def _checked(node, inp, g):
+    """``g`` as a gradient for ``inp``: same shape (else the Function is wrong), same dtype (cast)."""
+    data = g.data
+    expected = inp.data
+    if data.shape != expected.shape:
+        raise ShapeError(
+            f"{type(node).__name__}.backward returned a gradient of shape {tuple(data.shape)} for "
+            f"an input of shape {tuple(expected.shape)}"
         )
-    if observed:
-        _emit_backward(node, grads, grad_inputs, clock() - start)
-    for inp, g, need in zip(inputs, grad_inputs, node.needs_input_grad):
-        if g is None or not need:
-            continue
-        if g.data.shape != inp.data.shape:
-            raise ShapeError(
-                f"{type(node).__name__}.backward returned a gradient of shape {tuple(g.data.shape)} for "
-                f"an input of shape {tuple(inp.data.shape)}"
-            )
-        if g.data.dtype != inp.data.dtype:
-            g = g.to(inp.dtype)
-        if inp.grad_fn is None:
-            sink.leaf(inp, g, observed)
-        else:
-            _accumulate(buffers, inp.grad_fn, inp._output_nr, g, create_graph)
+    if data.dtype is not expected.dtype and data.dtype != expected.dtype:
+        return g.to(inp.dtype)
+    return g
 
 
 def _emit_backward(node, grads, grad_inputs, duration):
@@ -179,8 +185,10 @@ def _accumulate(buffers, node, output_nr, g, create_graph):
     slots = buffers.get(node)
     if slots is None:
         slots = buffers[node] = [None] * len(node.out_ids)
-    previous = slots[output_nr]
-    slots[output_nr] = g if previous is None else _add(previous, g, create_graph)
+        slots[output_nr] = g
+    else:
+        previous = slots[output_nr]
+        slots[output_nr] = g if previous is None else _add(previous, g, create_graph)
 
 
 def _add(a, b, create_graph):
@@ -227,6 +235,7 @@ class _IntoGrad:
             None if inputs is None else {id(t) for t in ([inputs] if isinstance(inputs, Tensor) else inputs)}
         )
         self.targets = () if inputs is None else ([inputs] if isinstance(inputs, Tensor) else list(inputs))
+        self.watches = any(t.grad_fn is not None for t in self.targets)
         self.shared = set()
 
     def protect(self, g):
@@ -268,6 +277,7 @@ class _Capture:
     def __init__(self, inputs):
         self.inputs = inputs
         self.grads = [None] * len(inputs)
+        self.watches = any(t.grad_fn is not None for t in inputs)
 
     def protect(self, g):
         pass

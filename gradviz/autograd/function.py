@@ -26,6 +26,7 @@ from .tensor import RemovableHandle, Tensor, wrap
 
 _node_ids = itertools.count()
 _GENERIC = np.generic
+_PLAIN = {int, float, bool, type(None), tuple, str}
 
 
 class Function:
@@ -59,14 +60,9 @@ class Function:
                 f"{self.name}: its saved values were freed by an earlier backward pass; "
                 "call backward(retain_graph=True) the first time to backpropagate twice"
             )
-        return tuple(s() if s.__class__ is weakref.ref else s for s in saved)
-
-    def _keep_saved(self, args, arrays, outputs):
-        """Turn the arrays forward saved into the tensors they belong to (see module docstring)."""
-        kept = []
-        for value in self.to_save:
-            kept.append(_owner(value, args, arrays, outputs) if hasattr(value, "dtype") else value)
-        self.saved = tuple(kept)
+        if self._weak_saved:
+            return tuple(s() if s.__class__ is weakref.ref else s for s in saved)
+        return tuple(saved)
 
     # ---- graph node API ----
     @property
@@ -84,24 +80,24 @@ class Function:
             self._retained = {}
         self._retained[output_nr] = tensor_ref
 
-    def release(self):
-        self.saved = None
-        self.inputs = None
-
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"
 
     @classmethod
     def apply(cls, *args):
+        if not (grad_state.enabled or observers.active):
+            return cls._apply_untracked(args)
         arrays = []
+        needs = []
         record = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
+                needs.append(a.requires_grad)
                 record = record or a.requires_grad
             else:
                 arrays.append(a)
-        record = record and grad_state.enabled and cls.differentiable
+                needs.append(False)
         observed = observers.active
         ctx = cls.__new__(cls)
         ctx.to_save = ()
@@ -113,46 +109,74 @@ class Function:
             raise
         except Exception as exc:
             raise explain_failure(cls.name, args, exc) from exc
-        if raw.__class__ is tuple:
+        multiple = raw.__class__ is tuple
+        if multiple:
             outputs = tuple(wrap(np.asarray(r) if isinstance(r, _GENERIC) else r) for r in raw)
         else:
             outputs = (wrap(np.asarray(raw) if isinstance(raw, _GENERIC) else raw),)
-        if record or observed:
+        if record and grad_state.enabled and cls.differentiable:
+            ctx._connect(args, needs, arrays, outputs)
+        elif observed:
             ctx.id = next(_node_ids)
             ctx.module = scope.current
-        if record:
-            ctx.inputs = args
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        if observed:
+            ctx._emit_forward(args, outputs, clock() - start)
+        return outputs if multiple else outputs[0]
+
+    @classmethod
+    def _apply_untracked(cls, args):
+        """The no-grad path (evaluation, and every op inside a backward pass): compute and wrap."""
+        ctx = cls.__new__(cls)
+        ctx.to_save = ()
+        try:
+            raw = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args])
+        except GradvizError:
+            raise
+        except Exception as exc:
+            raise explain_failure(cls.name, args, exc) from exc
+        if raw.__class__ is tuple:
+            return tuple(wrap(np.asarray(r) if isinstance(r, _GENERIC) else r) for r in raw)
+        return wrap(np.asarray(raw) if isinstance(raw, _GENERIC) else raw)
+
+    def _connect(self, args, needs, arrays, outputs):
+        """Make this ctx the graph node behind ``outputs``."""
+        self.id = next(_node_ids)
+        self.module = scope.current
+        self.inputs = args
+        self.needs_input_grad = tuple(needs)
+        if len(outputs) == 1:
+            out = outputs[0]
+            if out.data.dtype.kind == "f":
+                out.requires_grad = True
+                out.grad_fn = self
+            self.out_ids = (out._id,)
+        else:
             for i, out in enumerate(outputs):
                 if out.data.dtype.kind == "f":
                     out.requires_grad = True
-                    out.grad_fn = ctx
+                    out.grad_fn = self
                     out._output_nr = i
-            ctx.out_ids = tuple(o._id for o in outputs)
-            if len(outputs) > 1:
-                ctx.out_shapes = tuple(o.data.shape for o in outputs)
-            ctx._keep_saved(args, arrays, outputs)
-        if observed:
-            duration = clock() - start
-            tensors = tuple(a for a in args if isinstance(a, Tensor))
-            emit(
-                OpEvent(
-                    "forward",
-                    cls.name,
-                    ctx.id,
-                    next_seq(),
-                    ctx.module,
-                    duration,
-                    tuple(t._id for t in tensors),
-                    tuple(o._id for o in outputs),
-                    tensors,
-                    outputs,
-                )
-            )
-        return outputs if raw.__class__ is tuple else outputs[0]
+            self.out_ids = tuple(o._id for o in outputs)
+            self.out_shapes = tuple(o.data.shape for o in outputs)
+        weak = False
+        saved = []
+        for value in self.to_save:
+            kept = value if value.__class__ in _PLAIN else _owner(value, args, arrays, outputs)
+            weak = weak or kept.__class__ is weakref.ref
+            saved.append(kept)
+        self.saved = saved
+        self._weak_saved = weak
+
+    def _emit_forward(self, args, outputs, duration):
+        tensors = tuple(a for a in args if isinstance(a, Tensor))
+        ids = tuple(t._id for t in tensors)
+        out_ids = tuple(o._id for o in outputs)
+        emit(OpEvent("forward", self.name, self.id, next_seq(), self.module, duration, ids, out_ids, tensors, outputs))
 
 
 def _owner(array, args, arrays, outputs):
+    """What ``ctx.saved_tensors`` hands back for a saved array: the output (weakly, to avoid a
+    reference cycle), the input tensor it is the data of, or else a constant tensor."""
     for out in outputs:
         if array is out.data:
             return weakref.ref(out)

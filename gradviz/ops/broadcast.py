@@ -56,10 +56,13 @@ class Expand(Function):
         return sum_to(grad, ctx.in_shape), None
 
 
-def sum_to(x, *shape):
+def sum_to(x, shape):
     """Sum ``x`` over the axes along which a tensor of ``shape`` was broadcast to reach ``x.shape``."""
-    shape = shape_args(shape)
-    return x if x.data.shape == shape else SumTo.apply(x, shape)
+    return x if x.data.shape == shape else SumTo.apply(x, tuple(shape))
+
+
+def sum_to_size(x, *size):
+    return sum_to(x, shape_args(size))
 
 
 def expand(x, *shape):
@@ -76,4 +79,4 @@ def broadcast_to(x, shape):
     return expand(x, shape)
 
 
-METHODS = {"expand": expand, "expand_as": expand_as, "sum_to_size": sum_to}
+METHODS = {"expand": expand, "expand_as": expand_as, "sum_to_size": sum_to_size}
