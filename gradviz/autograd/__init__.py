@@ -5,12 +5,13 @@ from .anomaly import detect_anomaly
 from .engine import backward, grad
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import gradcheck, gradgradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .scope import module_scope
 from .tensor import Tensor
 
 __all__ = [
     "Function",
+    "GradcheckError",
     "Tensor",
     "backward",
     "detect_anomaly",

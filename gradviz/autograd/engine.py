@@ -110,6 +110,7 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
             sink.leaf(root, g, observed)
         else:
             _accumulate(buffers, root.grad_fn, root._output_nr, g, create_graph)
+    done = []
     with set_grad_enabled(create_graph), muted():
         for node in _reachable(roots):
             grads = buffers.pop(node, None)
@@ -143,8 +144,10 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
                         sink.leaf(inp, g, observed)
                     else:
                         _accumulate(buffers, fn, inp._output_nr, g, create_graph)
-            if not retain_graph:
-                node.saved = node.inputs = None
+            done.append(node)
+    if not retain_graph:
+        for node in done:
+            node.saved = node.inputs = None
     if observed:
         emit(BackwardPass("end", next_seq(), tuple(r._id for r in roots), create_graph))
 

@@ -171,7 +171,20 @@ class Function:
         tensors = tuple(a for a in args if isinstance(a, Tensor))
         ids = tuple(t._id for t in tensors)
         out_ids = tuple(o._id for o in outputs)
-        emit(OpEvent("forward", self.name, self.id, next_seq(), self.module, duration, ids, out_ids, tensors, outputs))
+        emit(
+            OpEvent(
+                "forward",
+                self.name,
+                self.id,
+                next_seq(),
+                self.module,
+                duration,
+                ids,
+                out_ids,
+                tensors,
+                outputs,
+            )
+        )
 
 
 def _owner(array, args, arrays, outputs):

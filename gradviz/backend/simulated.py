@@ -85,6 +85,8 @@ class SimArray(np.lib.mixins.NDArrayOperatorsMixin):
         return _wrap(func(*_unwrap(args), **_unwrap(kwargs)))
 
     def __getattr__(self, name):
+        if name.startswith("__"):  # __array_interface__ and friends would hand numpy the host buffer
+            raise AttributeError(name)
         attr = getattr(self._a, name)
         return _wrapped(attr) if callable(attr) else _wrap(attr)
 

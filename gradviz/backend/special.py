@@ -87,7 +87,7 @@ def erf(x):
     out[small] = _erf_small(x[small])
     mid = ~small & (y <= _MID_LIMIT)
     out[mid] = 1 - _erfc_mid(xp, y[mid])
-    tail = y > _MID_LIMIT
+    tail = ~(small | mid)  # NaN lands here and stays NaN
     out[tail] = 1 - _erfc_tail(xp, xp.minimum(y[tail], _UNDERFLOW))
     negative = ~small & (x < 0)
     out[negative] = -out[negative]

@@ -1,7 +1,7 @@
 """Copies between dtypes and devices (``to``, ``cpu``, ``cuda``, ``float``...) and ``clone``.
 All are differentiable: the gradient travels back to the source dtype and device."""
 
-from .. import backend
+from .. import backend, dtypes
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..dtypes import as_dtype, float16, float32, float64, int32, int64
@@ -56,7 +56,7 @@ def _parse_to(args, kwargs):
     for arg in args:
         if isinstance(arg, Tensor):
             device, dtype = arg.device, arg.dtype
-        elif isinstance(arg, (dtype, type)) or (
+        elif isinstance(arg, (dtypes.dtype, type)) or (
             isinstance(arg, str) and arg.startswith(("float", "int", "bool"))
         ):
             dtype = arg
