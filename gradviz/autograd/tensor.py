@@ -7,6 +7,8 @@ by ``gradviz.ops.methods`` so that this file holds only the data-and-graph side 
 import itertools
 import weakref
 
+import numpy as np
+
 from .. import backend
 from ..dtypes import from_numpy_dtype
 from ..errors import DtypeError, GraphError
@@ -125,19 +127,17 @@ class Tensor:
 
     def __repr__(self):
         host = backend.to_host(self.data)
-        body = repr(host)
-        body = body[body.index("(") + 1 : body.rindex(")")] if "(" in body else body
-        body = body.split(", dtype=")[0]
         extras = []
         if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")
-        if self.data.dtype.name not in ("float32", "int64", "bool"):
+        if host.dtype.name not in ("float32", "int64", "bool"):
             extras.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body.replace("\n", "\n       ")] + extras) + ")"
+        body = np.array2string(host, separator=", ", prefix="tensor(", precision=4)
+        return "tensor(" + ", ".join([body] + extras) + ")"
 
     # ---- autograd ----
     def requires_grad_(self, requires_grad=True):

@@ -1,0 +1,161 @@
+"""Engine benchmarks: gradviz and PyTorch CPU side by side in one process, reported as ratios.
+
+Run: .venv/bin/python benchmarks/bench_engine.py [--quick]
+
+Machines here are shared and noisy, so each figure is the best of several repeats, and the table is
+printed once with one BLAS thread and once with the default thread count (two threads can be much
+faster on an idle machine and much slower on a busy one). Set MALLOC_TRIM_THRESHOLD_=268435456
+MALLOC_MMAP_THRESHOLD_=33554432 to see the cost of glibc returning large buffers to the OS.
+"""
+
+import argparse
+import time
+
+import gradviz.nn.functional as F
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+import gradviz as gv
+from gradviz.autograd import events
+
+
+def best_time(fn, repeat, number):
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - start) / number)
+    return min(times)
+
+
+def tiny_op_chain(lib, length=50):
+    x = lib.randn(4, requires_grad=True)
+    seed = lib.ones(4)
+
+    def step():
+        y = x
+        for _ in range(length):
+            y = y * 1.01
+        y.backward(seed)
+
+    return step, length
+
+
+def mlp_step(lib, functional, batch=128, sizes=(784, 256, 256, 10)):
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32))
+    y = lib.tensor(rng.integers(0, sizes[-1], batch))
+    params = []
+    for fan_in, fan_out in zip(sizes, sizes[1:]):
+        w = lib.tensor((rng.standard_normal((fan_out, fan_in)) / np.sqrt(fan_in)).astype(np.float32))
+        b = lib.tensor(np.zeros(fan_out, np.float32))
+        params += [w.requires_grad_(), b.requires_grad_()]
+
+    def step():
+        h = x
+        for i in range(0, len(params) - 2, 2):
+            h = functional.relu(functional.linear(h, params[i], params[i + 1]))
+        loss = functional.cross_entropy(functional.linear(h, params[-2], params[-1]), y)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with lib.no_grad():
+            for p in params:
+                p -= 0.01 * p.grad
+
+    return step
+
+
+def mlp_step_numpy(batch=128, sizes=(784, 256, 256, 10)):
+    """The floor for any numpy engine: the same MLP step written by hand."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], batch)
+    ws = [(rng.standard_normal((o, i)) / np.sqrt(i)).astype(np.float32) for i, o in zip(sizes, sizes[1:])]
+    bs = [np.zeros(o, np.float32) for o in sizes[1:]]
+
+    def step():
+        acts = [x]
+        for w, b in zip(ws[:-1], bs[:-1]):
+            acts.append(np.maximum(acts[-1] @ w.T + b, 0))
+        logits = acts[-1] @ ws[-1].T + bs[-1]
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        probs[np.arange(batch), y] -= 1
+        grad = probs / batch
+        for i in range(len(ws) - 1, -1, -1):
+            gw, gb = grad.T @ acts[i], grad.sum(0)
+            if i:
+                grad = (grad @ ws[i]) * (acts[i] > 0)
+            ws[i] -= 0.01 * gw
+            bs[i] -= 0.01 * gb
+
+    return step
+
+
+def cnn_step(lib, functional, batch=64):
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((batch, 1, 28, 28)).astype(np.float32))
+    y = lib.tensor(rng.integers(0, 10, batch))
+    shapes = [(16, 1, 3, 3), (16,), (32, 16, 3, 3), (32,), (10, 32 * 7 * 7), (10,)]
+    params = [lib.tensor((rng.standard_normal(s) * 0.1).astype(np.float32)).requires_grad_() for s in shapes]
+
+    def step():
+        h = functional.max_pool2d(functional.relu(functional.conv2d(x, params[0], params[1], padding=1)), 2)
+        h = functional.max_pool2d(functional.relu(functional.conv2d(h, params[2], params[3], padding=1)), 2)
+        loss = functional.cross_entropy(functional.linear(h.reshape(batch, -1), params[4], params[5]), y)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with lib.no_grad():
+            for p in params:
+                p -= 0.01 * p.grad
+
+    return step
+
+
+def table(quick):
+    repeat, few, many = (3, 5, 20) if quick else (7, 20, 100)
+    rows = []
+    gv_chain, n = tiny_op_chain(gv)
+    torch_chain, _ = tiny_op_chain(torch)
+    t_gv, t_torch = best_time(gv_chain, repeat, many), best_time(torch_chain, repeat, many)
+    rows.append(("tiny op forward+backward (per op)", t_gv / n, t_torch / n, "<= 0.6"))
+    with events.subscribe(lambda event: None):
+        t_sub = best_time(gv_chain, repeat, many)
+    rows.append(("  ... with one event subscriber", t_sub / n, t_gv / n, "<= 1.15 (vs none)"))
+    t_gv, t_torch = (
+        best_time(mlp_step(gv, F), repeat, few),
+        best_time(mlp_step(torch, torch.nn.functional), repeat, few),
+    )
+    t_np = best_time(mlp_step_numpy(), repeat, few)
+    rows.append(("MLP 784-256-256-10 step, batch 128", t_gv, t_torch, "~1 (parity)"))
+    rows.append(("  ... vs hand-written numpy floor", t_gv, t_np, "<= 1.2"))
+    t_gv = best_time(cnn_step(gv, F), repeat, max(few // 4, 2))
+    t_torch = best_time(cnn_step(torch, torch.nn.functional), repeat, max(few // 4, 2))
+    rows.append(("CNN 2x(conv3x3+pool) step, batch 64", t_gv, t_torch, "<= 2"))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
+    quick = parser.parse_args().quick
+    default_threads = torch.get_num_threads()
+    for threads in (1, None):
+        label = "1 thread" if threads == 1 else f"default threads ({default_threads})"
+        torch.set_num_threads(threads or default_threads)
+        with threadpool_limits(limits=threads):
+            rows = table(quick)
+        print(f"\n{label}")
+        print(f"{'benchmark':42} {'gradviz':>11} {'reference':>11} {'ratio':>7}  target")
+        for name, mine, reference, target in rows:
+            print(f"{name:42} {mine * 1e3:9.3f}ms {reference * 1e3:9.3f}ms {mine / reference:7.2f}  {target}")
+
+
+if __name__ == "__main__":
+    main()

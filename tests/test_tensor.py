@@ -1,0 +1,109 @@
+"""Creating tensors and reading them back, with PyTorch's dtype rules."""
+
+import numpy as np
+import pytest
+import torch
+
+import gradviz as gv
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [1.0, 2.0],
+        [1, 2],
+        [True, False],
+        3.5,
+        7,
+        [[1, 2], [3, 4]],
+        np.arange(3.0),
+        np.arange(3, dtype=np.int32),
+    ],
+)
+def test_tensor_infers_dtypes_like_pytorch(data):
+    assert str(gv.tensor(data).dtype).split(".")[1] == str(torch.tensor(data).dtype).split(".")[1]
+
+
+def test_default_dtype_can_be_changed():
+    try:
+        gv.set_default_dtype(gv.float64)
+        assert gv.tensor([1.0]).dtype == gv.float64 and gv.zeros(2).dtype == gv.float64
+    finally:
+        gv.set_default_dtype(gv.float32)
+    assert gv.get_default_dtype() == gv.float32
+    with pytest.raises(TypeError, match="floating point"):
+        gv.set_default_dtype(gv.int64)
+
+
+def test_tensor_copies_its_data_and_from_numpy_shares_it():
+    source = np.zeros(3)
+    copied, shared = gv.tensor(source), gv.from_numpy(source)
+    source[0] = 5
+    assert copied.tolist()[0] == 0 and shared.tolist()[0] == 5
+
+
+def test_creation_functions_match_pytorch_shapes_and_dtypes():
+    pairs = [
+        (gv.zeros(2, 3), torch.zeros(2, 3)),
+        (gv.ones((2, 3)), torch.ones((2, 3))),
+        (gv.full((2,), 7), torch.full((2,), 7)),
+        (gv.full((2,), 7.0), torch.full((2,), 7.0)),
+        (gv.arange(5), torch.arange(5)),
+        (gv.arange(0, 1, 0.25), torch.arange(0, 1, 0.25)),
+        (gv.linspace(0, 1, 5), torch.linspace(0, 1, 5)),
+        (gv.eye(3), torch.eye(3)),
+        (gv.zeros_like(gv.ones(2, dtype=gv.int64)), torch.zeros_like(torch.ones(2, dtype=torch.int64))),
+        (gv.rand(4, 2), torch.rand(4, 2)),
+        (gv.randn(4), torch.randn(4)),
+        (gv.randint(0, 10, (5,)), torch.randint(0, 10, (5,))),
+    ]
+    for mine, theirs in pairs:
+        assert tuple(mine.shape) == tuple(theirs.shape)
+        assert str(mine.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+    np.testing.assert_allclose(gv.linspace(0, 1, 5).numpy(), torch.linspace(0, 1, 5).numpy())
+
+
+def test_manual_seed_makes_random_tensors_repeatable():
+    gv.manual_seed(42)
+    first = gv.randn(5).tolist()
+    gv.manual_seed(42)
+    assert gv.randn(5).tolist() == first
+    assert gv.randn(5).tolist() != first
+    assert 0 <= gv.rand(1000).numpy().min() and gv.rand(1000).numpy().max() < 1
+    values = gv.randint(3, 6, (1000,)).numpy()
+    assert values.min() == 3 and values.max() == 5
+
+
+def test_attributes_and_conversions():
+    x = gv.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert x.shape == (2, 3) and x.size() == (2, 3) and x.size(1) == 3 and x.ndim == 2
+    assert x.numel() == 6 and x.device == "cpu" and x.is_leaf and not x.requires_grad
+    assert repr(x.shape) == "gradviz.Size([2, 3])"
+    assert x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    assert gv.tensor([2.5]).item() == 2.5 and float(gv.tensor(2.5)) == 2.5
+    assert repr(x) == "tensor([[1., 2., 3.],\n        [4., 5., 6.]])"
+    assert "requires_grad=True" in repr(gv.ones(1, requires_grad=True))
+    assert "dtype=gradviz.float64" in repr(gv.ones(1, dtype=gv.float64))
+    assert x.clone().data is not x.data
+
+
+def test_item_and_bool_explain_multi_element_misuse():
+    with pytest.raises(ValueError, match="6 elements"):
+        gv.ones(2, 3).item()
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(gv.ones(2))
+
+
+def test_numpy_of_a_tensor_that_requires_grad_says_detach():
+    with pytest.raises(RuntimeError, match="detach"):
+        gv.ones(2, requires_grad=True).numpy()
+
+
+def test_tensor_from_ragged_list_is_a_clear_error():
+    with pytest.raises(ValueError, match="rectangular"):
+        gv.tensor([[1, 2], [3]])
+
+
+def test_unsupported_dtype_lists_the_supported_ones():
+    with pytest.raises(TypeError, match="float32"):
+        gv.zeros(2, dtype="complex64")
