@@ -10,7 +10,7 @@ from operator import attrgetter
 
 from .. import backend
 from ..errors import GraphError, ShapeError
-from .events import BackwardPass, GradAccumulated, OpEvent, clock, emit, muted, next_seq, observers
+from .events import BackwardPass, GradAccumulated, backward_event, clock, emit, muted, next_seq, observers
 from .grad_mode import set_grad_enabled
 from .tensor import Tensor, wrap
 
@@ -135,7 +135,7 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
                     f"took {len(inputs)} arguments; return one per argument (None where there is none)"
                 )
             if observed:
-                _emit_backward(node, grads, grad_inputs, clock() - start)
+                emit(backward_event(node, grads, grad_inputs, clock() - start))
             for inp, g, need in zip(inputs, grad_inputs, node.needs_input_grad):
                 if need and g is not None:
                     g = _checked(node, inp, g)
@@ -164,24 +164,6 @@ def _checked(node, inp, g):
     if data.dtype is not expected.dtype and data.dtype != expected.dtype:
         return g.to(inp.dtype)
     return g
-
-
-def _emit_backward(node, grads, grad_inputs, duration):
-    tensors = [(i, g) for i, g in zip(node.inputs, grad_inputs) if isinstance(i, Tensor)]
-    emit(
-        OpEvent(
-            "backward",
-            node.name,
-            node.id,
-            next_seq(),
-            node.module,
-            duration,
-            node.out_ids,
-            tuple(i._id for i, _ in tensors),
-            tuple(grads),
-            tuple(g for _, g in tensors),
-        )
-    )
 
 
 def _accumulate(buffers, node, output_nr, g, create_graph):

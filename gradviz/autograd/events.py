@@ -23,6 +23,8 @@ import itertools
 import time
 from typing import NamedTuple
 
+from .tensor import Tensor
+
 _seq = itertools.count()
 clock = time.perf_counter
 
@@ -43,24 +45,46 @@ class TensorInfo(NamedTuple):
         return f"t{self.id}{list(self.shape)}:{self.dtype}"
 
 
-def _infos(tensors, ids):
-    return tuple(None if t is None else TensorInfo.of(t, i) for t, i in zip(tensors, ids))
+def _ids(values):
+    return tuple(v._id if isinstance(v, Tensor) else None for v in values)
+
+
+def _infos(values, ids):
+    return tuple(None if i is None or v is None else TensorInfo.of(v, i) for v, i in zip(values, ids))
 
 
 class OpEvent(NamedTuple):
+    """One op ran (see the module docstring). Build with :func:`forward_event`/:func:`backward_event`.
+
+    Forward: ``input_tensors`` are the op's arguments in order (tensors, and constants such as the
+    ``2`` of ``x * 2``), ``output_tensors`` its outputs. Backward: ``input_tensors`` are the gradients
+    arriving for the outputs, ``output_tensors`` the gradients sent to each argument (None where there
+    is none), and ``grad_of`` is what they are gradients of: the forward op's (output ids, arguments).
+    ``function`` is the op's :class:`~gradviz.autograd.Function` class, so a tracer can replay it.
+    """
+
     phase: str
     op: str
     node: int
     seq: int
     module: str
     duration: float
-    input_ids: tuple
-    output_ids: tuple
     input_tensors: tuple
     output_tensors: tuple
+    grad_of: tuple | None
+    function: type
+
+    @property
+    def input_ids(self):
+        return _ids(self.input_tensors) if self.grad_of is None else self.grad_of[0]
+
+    @property
+    def output_ids(self):
+        return _ids(self.output_tensors if self.grad_of is None else self.grad_of[1])
 
     @property
     def inputs(self):
+        """A :class:`TensorInfo` per input position (None for a constant or a missing gradient)."""
         return _infos(self.input_tensors, self.input_ids)
 
     @property
@@ -86,6 +110,23 @@ class OpEvent(NamedTuple):
         where = f" in {self.module}" if self.module else ""
         took = f"{self.duration * 1e6:.1f} us"
         return f"#{self.seq} {self.phase} {self.op}(node {self.node}){where}: {ins} -> {outs} [{took}]"
+
+
+_new = tuple.__new__
+
+
+def forward_event(node, args, outputs, duration):
+    return _new(
+        OpEvent, ("forward", node.name, node.id, next(_seq), node.module, duration, args, outputs, None)
+    )
+
+
+def backward_event(node, grads, grad_inputs, duration):
+    grad_of = (node.out_ids, node.inputs)
+    return _new(
+        OpEvent,
+        ("backward", node.name, node.id, next(_seq), node.module, duration, grads, grad_inputs, grad_of),
+    )
 
 
 class GradAccumulated(NamedTuple):

@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from ..errors import GradvizError, GraphError, ShapeError
-from .events import OpEvent, clock, emit, next_seq, observers
+from .events import clock, emit, forward_event, observers
 from .grad_mode import state as grad_state
 from .scope import scope
 from .tensor import RemovableHandle, Tensor, wrap
@@ -120,7 +120,7 @@ class Function:
             ctx.id = next(_node_ids)
             ctx.module = scope.current
         if observed:
-            ctx._emit_forward(args, outputs, clock() - start)
+            emit(forward_event(ctx, args, outputs, clock() - start))
         return outputs if multiple else outputs[0]
 
     @classmethod
@@ -166,25 +166,6 @@ class Function:
             saved.append(kept)
         self.saved = saved
         self._weak_saved = weak
-
-    def _emit_forward(self, args, outputs, duration):
-        tensors = tuple(a for a in args if isinstance(a, Tensor))
-        ids = tuple(t._id for t in tensors)
-        out_ids = tuple(o._id for o in outputs)
-        emit(
-            OpEvent(
-                "forward",
-                self.name,
-                self.id,
-                next_seq(),
-                self.module,
-                duration,
-                ids,
-                out_ids,
-                tensors,
-                outputs,
-            )
-        )
 
 
 def _owner(array, args, arrays, outputs):
