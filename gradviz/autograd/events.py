@@ -117,7 +117,8 @@ _new = tuple.__new__
 
 def forward_event(node, args, outputs, duration):
     return _new(
-        OpEvent, ("forward", node.name, node.id, next(_seq), node.module, duration, args, outputs, None)
+        OpEvent,
+        ("forward", node.name, node.id, next(_seq), node.module, duration, args, outputs, None, type(node)),
     )
 
 
@@ -125,7 +126,18 @@ def backward_event(node, grads, grad_inputs, duration):
     grad_of = (node.out_ids, node.inputs)
     return _new(
         OpEvent,
-        ("backward", node.name, node.id, next(_seq), node.module, duration, grads, grad_inputs, grad_of),
+        (
+            "backward",
+            node.name,
+            node.id,
+            next(_seq),
+            node.module,
+            duration,
+            grads,
+            grad_inputs,
+            grad_of,
+            type(node),
+        ),
     )
 
 

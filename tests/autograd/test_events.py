@@ -34,6 +34,7 @@ def test_every_forward_and_backward_op_is_reported_in_order(stream):
     assert exp.inputs[0].id == mul.outputs[0].id
     assert exp.outputs[0].id == y._id and exp.outputs[0].shape == (2,) and exp.outputs[0].dtype == "float32"
     assert mul.node < exp.node
+    assert mul.function is gv.ops.arithmetic.Mul
 
     backward = ops(stream, "backward")
     assert [e.op for e in backward] == ["exp", "mul"]
