@@ -1,5 +1,192 @@
-"""Comparisons and logical tests (no gradient): eq, ne, lt, le, gt, ge, isnan, isfinite..."""
+"""Comparisons and logical tests: eq, ne, lt, le, gt, ge, isnan, isinf, isfinite, logical_*, all, any,
+and the bitwise ``~ & | ^`` of bool and integer tensors.
 
-__all__ = []
+Their outputs are bool (or integer) tensors, which never require grad; they are still ``Function``s
+(with ``differentiable = False``) so that every call is an op the engine reports.
+"""
 
-METHODS = {}
+import numbers
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ..backend import array_module
+from ..errors import DtypeError
+from .reduction import reduction_dims
+
+__all__ = [
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "logical_not",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "bitwise_not",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "all",
+    "any",
+]
+
+
+def _op(name, kernel):
+    """A non-differentiable op whose forward is ``kernel(xp, *arrays_and_values)``."""
+
+    def forward(ctx, x, *rest):
+        return kernel(array_module(x), x, *rest)
+
+    return type(
+        name.title().replace("_", ""),
+        (Function,),
+        {"name": name, "differentiable": False, "forward": staticmethod(forward)},
+    )
+
+
+Eq = _op("eq", lambda xp, a, b: xp.equal(a, b))
+Ne = _op("ne", lambda xp, a, b: xp.not_equal(a, b))
+Lt = _op("lt", lambda xp, a, b: xp.less(a, b))
+Le = _op("le", lambda xp, a, b: xp.less_equal(a, b))
+Gt = _op("gt", lambda xp, a, b: xp.greater(a, b))
+Ge = _op("ge", lambda xp, a, b: xp.greater_equal(a, b))
+Isnan = _op("isnan", lambda xp, a: xp.isnan(a))
+Isinf = _op("isinf", lambda xp, a: xp.isinf(a))
+Isfinite = _op("isfinite", lambda xp, a: xp.isfinite(a))
+LogicalNot = _op("logical_not", lambda xp, a: xp.logical_not(a))
+LogicalAnd = _op("logical_and", lambda xp, a, b: xp.logical_and(a, b))
+LogicalOr = _op("logical_or", lambda xp, a, b: xp.logical_or(a, b))
+LogicalXor = _op("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
+BitwiseNot = _op("bitwise_not", lambda xp, a: xp.invert(a))
+BitwiseAnd = _op("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b))
+BitwiseOr = _op("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b))
+BitwiseXor = _op("bitwise_xor", lambda xp, a, b: xp.bitwise_xor(a, b))
+All = _op("all", lambda xp, a, dims, keepdim: xp.all(a, axis=dims, keepdims=keepdim))
+Any = _op("any", lambda xp, a, dims, keepdim: xp.any(a, axis=dims, keepdims=keepdim))
+
+
+def eq(input, other):  # noqa: A002 - PyTorch's argument names
+    return Eq.apply(input, other)
+
+
+def ne(input, other):  # noqa: A002
+    return Ne.apply(input, other)
+
+
+def lt(input, other):  # noqa: A002
+    return Lt.apply(input, other)
+
+
+def le(input, other):  # noqa: A002
+    return Le.apply(input, other)
+
+
+def gt(input, other):  # noqa: A002
+    return Gt.apply(input, other)
+
+
+def ge(input, other):  # noqa: A002
+    return Ge.apply(input, other)
+
+
+def isnan(input):  # noqa: A002
+    return Isnan.apply(input)
+
+
+def isinf(input):  # noqa: A002
+    return Isinf.apply(input)
+
+
+def isfinite(input):  # noqa: A002
+    return Isfinite.apply(input)
+
+
+def logical_not(input):  # noqa: A002
+    return LogicalNot.apply(input)
+
+
+def logical_and(input, other):  # noqa: A002
+    return LogicalAnd.apply(input, other)
+
+
+def logical_or(input, other):  # noqa: A002
+    return LogicalOr.apply(input, other)
+
+
+def logical_xor(input, other):  # noqa: A002
+    return LogicalXor.apply(input, other)
+
+
+def _require_integral(op, *operands):
+    for x in operands:
+        if isinstance(x, Tensor) and x.data.dtype.kind == "f" or isinstance(x, float):
+            kind = x.dtype if isinstance(x, Tensor) else "a Python float"
+            raise DtypeError(
+                f"{op}: only bool and integer tensors have bitwise ops, got {kind}; "
+                "compare first (x > 0) or use logical_and / logical_or / logical_not"
+            )
+
+
+def bitwise_not(input):  # noqa: A002
+    _require_integral("bitwise_not", input)
+    return BitwiseNot.apply(input)
+
+
+def bitwise_and(input, other):  # noqa: A002
+    _require_integral("bitwise_and", input, other)
+    return BitwiseAnd.apply(input, other)
+
+
+def bitwise_or(input, other):  # noqa: A002
+    _require_integral("bitwise_or", input, other)
+    return BitwiseOr.apply(input, other)
+
+
+def bitwise_xor(input, other):  # noqa: A002
+    _require_integral("bitwise_xor", input, other)
+    return BitwiseXor.apply(input, other)
+
+
+def all(input, dim=None, keepdim=False):  # noqa: A001, A002
+    dims = None if dim is None else reduction_dims(dim, input.data.ndim, "all")
+    return All.apply(input, dims, keepdim)
+
+
+def any(input, dim=None, keepdim=False):  # noqa: A001, A002
+    dims = None if dim is None else reduction_dims(dim, input.data.ndim, "any")
+    return Any.apply(input, dims, keepdim)
+
+
+def _operator(op):
+    """``x == other`` for a tensor or number ``other``; anything else (None, a string) is left to Python,
+    so ``x == None`` is False as in PyTorch."""
+
+    def compare(self, other):
+        if isinstance(other, (Tensor, numbers.Number)):
+            return op(self, other)
+        return NotImplemented
+
+    return compare
+
+
+METHODS = {
+    "__eq__": _operator(eq),
+    "__ne__": _operator(ne),
+    "__lt__": _operator(lt),
+    "__le__": _operator(le),
+    "__gt__": _operator(gt),
+    "__ge__": _operator(ge),
+    "__invert__": bitwise_not,
+    "__and__": bitwise_and,
+    "__rand__": bitwise_and,
+    "__or__": bitwise_or,
+    "__ror__": bitwise_or,
+    "__xor__": bitwise_xor,
+    "__rxor__": bitwise_xor,
+    **{name: globals()[name] for name in __all__},
+}

@@ -1,5 +1,242 @@
-"""In-place updates (add_, mul_, copy_, fill_, uniform_, normal_...) for optimizers and initialisers."""
+"""In-place updates for optimizers and initialisers: add_, mul_, addcdiv_, copy_, fill_, uniform_...
+
+They are not graph ops. PyTorch records in-place ops and guards them with version counters, which detect
+a tensor changed after backward saved it; gradviz keeps no version counters, so it could not tell a
+stale saved value from a fresh one. In-place changes are therefore allowed only where nothing records:
+on tensors that do not require grad, or under ``no_grad()`` (where optimizers and ``nn.init`` run).
+Each method writes into ``self.data`` (values of other tensors come from their ``.data``), keeps the
+tensor's dtype and device, and returns ``self``.
+
+``x += y`` is the exception that stays usable inside a recorded graph: when ``x`` is an op's output, or
+``y`` requires grad, it computes ``x + y`` out of place (so ``total += loss`` works); otherwise it is
+``add_``.
+"""
+
+from .. import backend
+from ..autograd.grad_mode import state as grad_state
+from ..autograd.tensor import Tensor
+from ..backend import array_module
+from ..errors import DeviceError, DtypeError, GraphError, ShapeError
+from ..random import rng
+from .arithmetic import add, div, mul, sub
 
 __all__ = []
 
-METHODS = {}
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _value_kind(value):
+    if isinstance(value, bool):
+        return "b"
+    return "f" if isinstance(value, float) else "i"
+
+
+def _operand(self, op, other):
+    """``other``'s array (or ``other`` itself, a number), checked to fit into ``self`` in place."""
+    if isinstance(other, Tensor):
+        _refuse_recorded(op, other)
+        if other.device != self.device:
+            raise DeviceError(
+                f"{op}: the tensor is on {self.device} but the operand is on {other.device}; "
+                "move it with .to(device) first"
+            )
+        value, kind = other.data, other.data.dtype.kind
+    else:
+        value, kind = other, _value_kind(other)
+    if _KIND_RANK[kind] > _KIND_RANK[self.data.dtype.kind]:
+        _refuse_cast(self, op, "a " + ("float" if kind == "f" else "integer") + " operand")
+    return value
+
+
+def _refuse_recorded(op, other):
+    if grad_state.enabled and other.requires_grad:
+        raise GraphError(
+            f"{op}: an operand requires grad, and an in-place update is not recorded; wrap the "
+            "update in `with gradviz.no_grad():` or use the out-of-place op"
+        )
+
+
+def _refuse_cast(self, op, what):
+    raise DtypeError(
+        f"{op}: {what} cannot be written in place into a {self.dtype} tensor; convert the tensor "
+        "first (e.g. x = x.float()) or use the out-of-place op"
+    )
+
+
+def _require_float(self, op):
+    if self.data.dtype.kind != "f":
+        _refuse_cast(self, op, "a floating point result")
+
+
+def _update(self, op, ufunc, value):
+    """``self.data = ufunc(self.data, value)``, written into self's buffer."""
+    data = self.data
+    try:
+        getattr(array_module(data), ufunc)(data, value, out=data)
+    except ValueError:
+        raise ShapeError(
+            f"{op}: an operand of shape {tuple(getattr(value, 'shape', ()))} does not broadcast to the "
+            f"tensor's shape {tuple(data.shape)}; an in-place op cannot change the tensor's shape"
+        ) from None
+    return self
+
+
+def _scaled(value, factor):
+    return value if factor == 1 else value * factor
+
+
+def add_(self, other, *, alpha=1):
+    self._check_inplace("add_")
+    return _update(self, "add_", "add", _scaled(_operand(self, "add_", other), alpha))
+
+
+def sub_(self, other, *, alpha=1):
+    self._check_inplace("sub_")
+    return _update(self, "sub_", "subtract", _scaled(_operand(self, "sub_", other), alpha))
+
+
+def mul_(self, other):
+    self._check_inplace("mul_")
+    return _update(self, "mul_", "multiply", _operand(self, "mul_", other))
+
+
+def div_(self, other):
+    self._check_inplace("div_")
+    _require_float(self, "div_")
+    return _update(self, "div_", "true_divide", _operand(self, "div_", other))
+
+
+def addcmul_(self, tensor1, tensor2, *, value=1):
+    self._check_inplace("addcmul_")
+    product = _operand(self, "addcmul_", tensor1) * _operand(self, "addcmul_", tensor2)
+    return _update(self, "addcmul_", "add", _scaled(product, value))
+
+
+def addcdiv_(self, tensor1, tensor2, *, value=1):
+    self._check_inplace("addcdiv_")
+    _require_float(self, "addcdiv_")
+    quotient = _operand(self, "addcdiv_", tensor1) / _operand(self, "addcdiv_", tensor2)
+    return _update(self, "addcdiv_", "add", _scaled(quotient, value))
+
+
+def lerp_(self, end, weight):
+    """``self += weight * (end - self)``."""
+    self._check_inplace("lerp_")
+    _require_float(self, "lerp_")
+    step = _operand(self, "lerp_", end) - self.data
+    return _update(self, "lerp_", "add", step * _operand(self, "lerp_", weight))
+
+
+def sqrt_(self):
+    self._check_inplace("sqrt_")
+    _require_float(self, "sqrt_")
+    array_module(self.data).sqrt(self.data, out=self.data)
+    return self
+
+
+def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+    self._check_inplace("clamp_")
+    if min is None and max is None:
+        raise ValueError("clamp_: at least one of min and max must be given")
+    low = None if min is None else _operand(self, "clamp_", min)
+    high = None if max is None else _operand(self, "clamp_", max)
+    array_module(self.data).clip(self.data, low, high, out=self.data)
+    return self
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy ``src``'s values (any dtype, any device, broadcastable shape) into ``self``."""
+    self._check_inplace("copy_")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_: src must be a Tensor, got {type(src).__name__}; wrap it with gradviz.tensor")
+    _refuse_recorded("copy_", src)
+    try:
+        self.data[...] = backend.to_device(src.data, self.device)
+    except ValueError:
+        raise ShapeError(
+            f"copy_: src of shape {tuple(src.shape)} does not broadcast to the tensor's shape "
+            f"{tuple(self.shape)}"
+        ) from None
+    return self
+
+
+def _scalar(value):
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def fill_(self, value):
+    self._check_inplace("fill_")
+    self.data[...] = _scalar(value)
+    return self
+
+
+def masked_fill_(self, mask, value):
+    self._check_inplace("masked_fill_")
+    if not isinstance(mask, Tensor) or mask.data.dtype.kind != "b":
+        kind = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+        raise DtypeError(
+            f"masked_fill_: the mask must be a bool tensor, got {kind}; build it with a comparison"
+        )
+    where = _operand(self, "masked_fill_", mask)
+    try:
+        array_module(self.data).copyto(self.data, _scalar(value), casting="unsafe", where=where)
+    except ValueError:
+        raise ShapeError(
+            f"masked_fill_: a mask of shape {tuple(mask.shape)} does not broadcast to the tensor's shape "
+            f"{tuple(self.shape)}"
+        ) from None
+    return self
+
+
+def _random_fill(self, op, draw, generator):
+    """Values are drawn on the host (so a seed gives the same numbers on every device), then moved."""
+    self._check_inplace(op)
+    if self.data.dtype.kind != "f":
+        raise DtypeError(
+            f"{op}: random values need a float tensor, got {self.dtype}; create it with dtype=gradviz.float32"
+        )
+    self.data[...] = backend.to_device(draw(rng(generator), self.data.shape), self.device)
+    return self
+
+
+def uniform_(self, from_=0.0, to=1.0, *, generator=None):
+    """Uniform on ``[from, to)`` (PyTorch's first argument is named ``from``, a Python keyword)."""
+    return _random_fill(self, "uniform_", lambda r, shape: r.uniform(from_, to, shape), generator)
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    return _random_fill(self, "normal_", lambda r, shape: r.normal(mean, std, shape), generator)
+
+
+def _augmented(in_place, out_of_place):
+    def operator(self, other):
+        if grad_state.enabled and (
+            self.grad_fn is not None or (isinstance(other, Tensor) and other.requires_grad)
+        ):
+            return out_of_place(self, other)
+        return in_place(self, other)
+
+    return operator
+
+
+METHODS = {
+    "add_": add_,
+    "sub_": sub_,
+    "mul_": mul_,
+    "div_": div_,
+    "addcmul_": addcmul_,
+    "addcdiv_": addcdiv_,
+    "lerp_": lerp_,
+    "sqrt_": sqrt_,
+    "clamp_": clamp_,
+    "clip_": clamp_,
+    "copy_": copy_,
+    "fill_": fill_,
+    "masked_fill_": masked_fill_,
+    "uniform_": uniform_,
+    "normal_": normal_,
+    "__iadd__": _augmented(add_, add),
+    "__isub__": _augmented(sub_, sub),
+    "__imul__": _augmented(mul_, mul),
+    "__itruediv__": _augmented(div_, div),
+}

@@ -1,0 +1,162 @@
+"""Module: registration, traversal, state dicts, hooks, and the module scope every op is reported in."""
+
+import numpy as np
+import pytest
+
+import gradviz as gv
+import gradviz.nn.functional as F
+from gradviz.autograd import events
+from gradviz.errors import ShapeError
+from gradviz.nn.containers import ModuleDict, ModuleList, Sequential
+from gradviz.nn.module import Module
+from gradviz.nn.parameter import Parameter
+
+
+class Affine(Module):
+    def __init__(self, n_in, n_out):
+        super().__init__()
+        self.weight = Parameter(gv.randn(n_out, n_in))
+        self.bias = Parameter(gv.zeros(n_out))
+        self.register_buffer("calls", gv.zeros(1))
+        self.register_buffer("scratch", gv.zeros(1), persistent=False)
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+
+class Net(Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = Sequential(Affine(4, 8), Affine(8, 8))
+        self.heads = ModuleList([Affine(8, 2), Affine(8, 3)])
+        self.extra = ModuleDict({"gate": Affine(8, 1)})
+
+    def forward(self, x):
+        h = self.encoder(x).tanh()
+        return [head(h) for head in self.heads] + [self.extra["gate"](h)]
+
+
+def test_parameters_and_modules_are_named_like_pytorch():
+    net = Net()
+    names = [name for name, _ in net.named_parameters()]
+    assert names[:4] == ["encoder.0.weight", "encoder.0.bias", "encoder.1.weight", "encoder.1.bias"]
+    assert names[-2:] == ["extra.gate.weight", "extra.gate.bias"]
+    assert [n for n, _ in net.named_modules()][:4] == ["", "encoder", "encoder.0", "encoder.1"]
+    assert [n for n, _ in net.named_children()] == ["encoder", "heads", "extra"]
+    assert len(list(net.parameters())) == 10
+    assert [n for n, _ in net.named_buffers()][0] == "encoder.0.calls"
+
+
+def test_shared_parameters_are_listed_once():
+    net = Sequential(Affine(2, 2), Affine(2, 2))
+    net[1].weight = net[0].weight
+    assert len(list(net.parameters())) == 3
+
+
+def test_every_op_reports_its_qualified_module():
+    net = Net()
+    seen = []
+    with events.subscribe(seen.append):
+        outputs = net(gv.randn(5, 4))
+        sum(out.sum() for out in outputs).backward()
+    modules = {(e.phase, e.op, e.module) for e in seen if isinstance(e, events.OpEvent)}
+    assert ("forward", "linear", "encoder.0") in modules
+    assert ("forward", "linear", "heads.1") in modules
+    assert ("forward", "linear", "extra.gate") in modules
+    assert ("forward", "tanh", "") in modules
+    assert ("backward", "linear", "encoder.1") in modules
+
+
+def test_names_follow_structure_changes():
+    net = Sequential(Affine(2, 2))
+    net(gv.randn(1, 2))
+    net.append(Affine(2, 2))
+    seen = []
+    with events.subscribe(seen.append):
+        net(gv.randn(1, 2))
+    assert [e.module for e in seen if isinstance(e, events.OpEvent)] == ["0", "1"]
+
+
+def test_state_dict_round_trip_and_strict_errors():
+    source, target = Net(), Net()
+    state = source.state_dict()
+    assert "encoder.0.calls" in state and "encoder.0.scratch" not in state
+    assert target.load_state_dict(state) == ([], [])
+    for (_, a), (_, b) in zip(source.named_parameters(), target.named_parameters()):
+        np.testing.assert_array_equal(
+            a.numpy() if not a.requires_grad else a.detach().numpy(), b.detach().numpy()
+        )
+    partial = dict(state)
+    partial.pop("encoder.0.bias")
+    partial["stray"] = gv.zeros(1)
+    with pytest.raises(ShapeError, match="missing keys: encoder.0.bias.*unexpected keys: stray"):
+        target.load_state_dict(partial)
+    result = target.load_state_dict(partial, strict=False)
+    assert result.missing_keys == ["encoder.0.bias"] and result.unexpected_keys == ["stray"]
+    state["encoder.0.weight"] = gv.zeros(3, 3)
+    with pytest.raises(ShapeError, match=r"encoder.0.weight: checkpoint \(3, 3\), model \(8, 4\)"):
+        target.load_state_dict(state)
+
+
+def test_train_eval_zero_grad_and_to():
+    net = Net()
+    assert net.eval() is net and not net.encoder[0].training
+    net.train()
+    assert net.heads[1].training
+    out = net(gv.randn(2, 4))
+    sum(o.sum() for o in out).backward()
+    assert net.encoder[0].weight.grad is not None
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    net.to(gv.float64).to("sim")
+    assert net.encoder[0].weight.dtype == gv.float64 and net.encoder[0].weight.device == "sim"
+    assert net.encoder[0].calls.device == "sim"
+
+
+def test_forward_hooks_and_pre_hooks():
+    layer = Affine(2, 2)
+    calls = []
+    pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+    post = layer.register_forward_hook(lambda m, args, out: calls.append(out.shape) or out * 2)
+    out = layer(gv.ones(1, 2))
+    assert calls == [(1, 2)]
+    assert out.tolist() == [[0.0, 0.0]]
+    pre.remove()
+    post.remove()
+    assert layer(gv.ones(1, 2)).tolist() != [[0.0, 0.0]]
+
+
+def test_full_backward_hook_sees_and_can_replace_gradients():
+    layer = Affine(2, 3)
+    seen = {}
+
+    def hook(module, grad_input, grad_output):
+        seen["in"], seen["out"] = grad_input, grad_output
+        return (grad_input[0] * 0,)
+
+    layer.register_full_backward_hook(hook)
+    x = gv.ones(4, 2, requires_grad=True)
+    layer(x).sum().backward()
+    assert seen["out"][0].shape == (4, 3) and seen["in"][0].shape == (4, 2)
+    assert x.grad.tolist() == [[0.0, 0.0]] * 4
+    assert layer.weight.grad is not None
+
+
+def test_assigning_a_plain_tensor_to_a_parameter_slot_is_refused():
+    layer = Affine(2, 2)
+    with pytest.raises(TypeError, match="Parameter"):
+        layer.weight = gv.zeros(2, 2)
+
+
+def test_forgetting_super_init_is_explained():
+    class Broken(Module):
+        def __init__(self):
+            self.w = Parameter(gv.zeros(1))
+
+    with pytest.raises(AttributeError, match=r"super\(\).__init__\(\)"):
+        Broken()
+
+
+def test_repr_is_nested_like_pytorch():
+    text = repr(Net())
+    assert text.startswith("Net(\n  (encoder): Sequential(\n    (0): Affine()")
