@@ -45,9 +45,9 @@ def _numerical(fn, inputs, x, eps):
     for i in range(flat.size):
         original = flat[i].item()
         flat[i] = original + eps
-        plus = [backend.to_host(o.data).ravel() for o in _outputs(fn, inputs)]
+        plus = [np.array(backend.to_host(o.data)).ravel() for o in _outputs(fn, inputs)]
         flat[i] = original - eps
-        minus = [backend.to_host(o.data).ravel() for o in _outputs(fn, inputs)]
+        minus = [np.array(backend.to_host(o.data)).ravel() for o in _outputs(fn, inputs)]
         flat[i] = original
         columns.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
     return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
