@@ -102,7 +102,7 @@ def _reachable(roots):
 def _run(roots, root_grads, retain_graph, create_graph, sink):
     observed = bool(observers.subscribers)
     if observed:
-        emit(BackwardPass("begin", next_seq(), tuple(r._id for r in roots), create_graph))
+        emit(BackwardPass("begin", next_seq(), tuple(r._id for r in roots), create_graph, roots))
     buffers = {}
     for root, g in zip(roots, root_grads):
         sink.protect(g)
@@ -149,7 +149,7 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
         for node in done:
             node.saved = node.inputs = None
     if observed:
-        emit(BackwardPass("end", next_seq(), tuple(r._id for r in roots), create_graph))
+        emit(BackwardPass("end", next_seq(), tuple(r._id for r in roots), create_graph, roots))
 
 
 def _checked(node, inp, g):

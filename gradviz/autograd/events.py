@@ -158,13 +158,22 @@ class GradAccumulated(NamedTuple):
 
 
 class BackwardPass(NamedTuple):
+    """A backward pass began or ended; ``roots`` are the tensors it differentiates (a loss, usually)."""
+
     phase: str
     seq: int
     root_ids: tuple
     create_graph: bool
+    roots: tuple
 
     def to_dict(self):
-        return {"type": "backward_pass", **self._asdict()}
+        return {
+            "type": "backward_pass",
+            "phase": self.phase,
+            "seq": self.seq,
+            "root_ids": list(self.root_ids),
+            "create_graph": self.create_graph,
+        }
 
     def __str__(self):
         return f"#{self.seq} backward pass {self.phase} (roots {list(self.root_ids)})"

@@ -63,8 +63,9 @@ class Sqrt(Function):
 class Abs(Function):
     @staticmethod
     def forward(ctx, x):
-        ctx.sign = array_module(x).sign(x)
-        return abs(x)
+        xp = array_module(x)
+        ctx.sign = xp.sign(x)
+        return xp.abs(x)
 
     @staticmethod
     def backward(ctx, grad):

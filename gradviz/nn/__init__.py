@@ -1,0 +1,3 @@
+"""Neural-network building blocks, PyTorch-shaped: ``gradviz.nn.functional`` (imported as ``F``)."""
+
+from . import functional

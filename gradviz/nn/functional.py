@@ -1,0 +1,41 @@
+"""``gradviz.nn.functional``: the neural-network ops under PyTorch's names (``import ... as F``)."""
+
+from ..ops.activation import gelu, leaky_relu, log_softmax, logsigmoid, softmax, softplus
+from ..ops.attention import scaled_dot_product_attention
+from ..ops.conv import conv2d
+from ..ops.dropout import dropout
+from ..ops.embedding import embedding
+from ..ops.linear import linear
+from ..ops.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
+from ..ops.normalization import batch_norm, layer_norm
+from ..ops.padding import pad
+from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from ..ops.unary import relu, sigmoid, tanh
+
+__all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "batch_norm",
+    "binary_cross_entropy_with_logits",
+    "conv2d",
+    "cross_entropy",
+    "dropout",
+    "embedding",
+    "gelu",
+    "l1_loss",
+    "layer_norm",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "logsigmoid",
+    "max_pool2d",
+    "mse_loss",
+    "nll_loss",
+    "pad",
+    "relu",
+    "scaled_dot_product_attention",
+    "sigmoid",
+    "softmax",
+    "softplus",
+    "tanh",
+]
