@@ -50,3 +50,5 @@ from .ops import *  # noqa: F403 - the op functions: gradviz.exp, gradviz.matmul
 from .random import Generator, manual_seed
 
 __version__ = "0.1.0"
+from . import data
+from .io import load, save

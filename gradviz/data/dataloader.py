@@ -1,0 +1,147 @@
+"""``DataLoader``: turns a dataset into batches, one per iteration; one pass over all batches is an epoch.
+
+With the default collate and a ``TensorDataset`` (also inside ``Subset``s from ``random_split``), a batch
+is one indexing op per tensor with the whole batch of row numbers, instead of fetching samples one by one
+and stacking them: an epoch of the digits at batch size 64 then takes a few milliseconds.
+"""
+
+import collections.abc
+import math
+import numbers
+
+import numpy as np
+
+from ..autograd.tensor import Tensor
+from ..creation import from_numpy, tensor
+from ..dtypes import bool as bool_dtype
+from ..dtypes import float64, int64
+from ..ops.shape import stack
+from ..random import Generator, rng
+from .dataset import Subset, TensorDataset
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in batches of ``batch_size`` samples.
+
+    ``shuffle`` draws a new order every epoch from ``generator`` (a ``gradviz.random.Generator``) or the
+    global one, so ``gv.manual_seed`` or a seeded generator makes the order reproducible. ``drop_last``
+    skips a final incomplete batch. ``collate_fn`` merges a list of samples into a batch
+    (``default_collate`` when None).
+    """
+
+    def __init__(
+        self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None, generator=None
+    ):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if generator is not None and not isinstance(generator, Generator):
+            raise TypeError(
+                f"DataLoader: generator must be a gradviz.random.Generator, got {type(generator).__name__}; "
+                "make one with gradviz.Generator(seed)"
+            )
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.collate_fn = collate_fn
+        self.generator = generator
+
+    def __len__(self):
+        """The number of batches (iterations) in one epoch."""
+        if self.drop_last:
+            return len(self.dataset) // self.batch_size
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        fetch = self._fetcher()
+        for indices in self._batch_indices():
+            yield fetch(indices)
+
+    def _batch_indices(self):
+        n = len(self.dataset)
+        order = rng(self.generator).permutation(n) if self.shuffle else np.arange(n)
+        stop = len(self) * self.batch_size if self.drop_last else n
+        for start in range(0, stop, self.batch_size):
+            yield order[start : start + self.batch_size]
+
+    def _fetcher(self):
+        source = None if self.collate_fn is not None else _tensor_rows(self.dataset)
+        if source is None:
+            collate = self.collate_fn or default_collate
+            return lambda indices: collate([self.dataset[i] for i in indices.tolist()])
+        tensors, rows = source
+        if rows is None:
+            return lambda indices: [t[indices] for t in tensors]
+        return lambda indices: [t[rows[indices]] for t in tensors]
+
+
+def _plain(dataset, cls):
+    """Whether ``dataset`` is a ``cls`` whose samples come from ``cls.__getitem__`` itself."""
+    return isinstance(dataset, cls) and type(dataset).__getitem__ is cls.__getitem__
+
+
+def _tensor_rows(dataset):
+    """``(tensors, rows)`` when every sample of ``dataset`` is row ``rows[i]`` (row ``i`` when ``rows`` is
+    None) of a TensorDataset's tensors, seen through any number of Subsets; None otherwise."""
+    rows = None
+    while _plain(dataset, Subset):
+        indices = np.asarray(dataset.indices, dtype=np.int64)
+        rows = indices if rows is None else indices[rows]
+        dataset = dataset.dataset
+    if _plain(dataset, TensorDataset):
+        return dataset.tensors, rows
+    return None
+
+
+def default_collate(batch):
+    """Merge a list of samples into a batch, the way PyTorch's ``default_collate`` does: tensors and numpy
+    arrays are stacked along a new first dimension; Python floats become a float64 tensor, ints int64 and
+    bools bool; strings stay a list; dicts, namedtuples, tuples and lists are collated field by field
+    (tuples and lists come back as lists)."""
+    elem = batch[0]
+    if isinstance(elem, Tensor):
+        return stack(batch)
+    if isinstance(elem, np.ndarray):
+        return from_numpy(np.stack(batch))
+    if isinstance(elem, np.generic):
+        return tensor(np.array(batch))
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, numbers.Number):
+        return _collate_numbers(batch)
+    if isinstance(elem, collections.abc.Mapping):
+        return _collate_mapping(batch)
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):
+        return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        return _collate_sequences(batch)
+    raise TypeError(
+        "default_collate: a batch must hold tensors, numpy arrays, numbers, strings, or dicts/lists/tuples "
+        f"of them; found {type(elem).__name__}. Pass a collate_fn to DataLoader for other samples."
+    )
+
+
+def _collate_numbers(batch):
+    if isinstance(batch[0], bool):
+        return tensor(batch, dtype=bool_dtype)
+    if isinstance(batch[0], numbers.Integral):
+        return tensor(batch, dtype=int64)
+    return tensor(batch, dtype=float64)
+
+
+def _collate_mapping(batch):
+    collated = {key: default_collate([sample[key] for sample in batch]) for key in batch[0]}
+    try:
+        return type(batch[0])(collated)
+    except TypeError:
+        return collated
+
+
+def _collate_sequences(batch):
+    sizes = {len(sample) for sample in batch}
+    if len(sizes) > 1:
+        raise RuntimeError(
+            "default_collate: every sample in a batch must have the same number of fields, "
+            f"got {sorted(sizes)}"
+        )
+    return [default_collate(list(field)) for field in zip(*batch)]
