@@ -4,7 +4,7 @@ A NumPy/CuPy tensor library with reverse-mode autograd that reports every forwar
 PyTorch-shaped nn/optim/data layer, a recorder and Jupyter widgets. Names follow PyTorch.
 """
 
-from . import autograd, nn, ops
+from . import autograd, data, metrics, nn, ops, trace
 from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Device, cuda_is_available, device
 from .creation import (
@@ -46,9 +46,10 @@ from .dtypes import (
     set_default_dtype,
     uint8,
 )
+from .io import load, save
 from .ops import *  # noqa: F403 - the op functions: gradviz.exp, gradviz.matmul, ...
 from .random import Generator, manual_seed
+from .runner import Runner
+from .summary import Summary, summary
 
 __version__ = "0.1.0"
-from . import data
-from .io import load, save

@@ -1,0 +1,84 @@
+"""``MaxPool2d``, ``AvgPool2d`` and ``AdaptiveAvgPool2d``: no parameters, one functional op each."""
+
+from .. import functional as F
+from ..module import Module
+
+
+class _Pool2d(Module):
+    """What sliding pools share: the window (kernel_size, stride defaulting to kernel_size, padding),
+    ceil_mode, and a repr listing the fields named in ``_shown``."""
+
+    _shown = ("kernel_size", "stride", "padding")
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self):
+        return ", ".join(f"{name}={getattr(self, name)}" for name in self._shown)
+
+
+class MaxPool2d(_Pool2d):
+    _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+
+    def __init__(
+        self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
+    ):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.dilation = dilation
+        self.return_indices = return_indices
+
+    def forward(self, input):  # noqa: A002 - PyTorch's argument name
+        return F.max_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
+
+class AvgPool2d(_Pool2d):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input):  # noqa: A002
+        return F.avg_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+
+class AdaptiveAvgPool2d(Module):
+    """Averages over windows sized to give ``output_size`` (an int, or a pair whose None keeps that
+    input size)."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):  # noqa: A002
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

@@ -1,0 +1,176 @@
+"""nn.init against PyTorch's formulas (gains, fans) and, statistically, its distributions; layers'
+default initialisation against PyTorch's layers."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import gradviz as gv
+from gradviz.nn import init, layers
+from gradviz.nn.parameter import Parameter
+from tests.oracle import host
+
+SHAPES = [(30, 20), (16, 8, 3, 3), (5, 7, 2), (40, 1)]
+NONLINEARITIES = [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None), ("relu", None)]
+NONLINEARITIES += [("leaky_relu", None), ("leaky_relu", 0.2), ("leaky_relu", 3), ("selu", None)]
+
+
+@pytest.mark.parametrize(("nonlinearity", "param"), NONLINEARITIES)
+def test_calculate_gain_matches_pytorch(nonlinearity, param):
+    assert init.calculate_gain(nonlinearity, param) == torch.nn.init.calculate_gain(nonlinearity, param)
+
+
+def test_calculate_gain_errors():
+    with pytest.raises(ValueError, match="Unsupported nonlinearity softsign"):
+        init.calculate_gain("softsign")
+    with pytest.raises(ValueError, match="negative_slope True not a valid number"):
+        init.calculate_gain("leaky_relu", True)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_fans_match_pytorch(shape):
+    expected = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+    assert init._calculate_fan_in_and_fan_out(gv.zeros(shape)) == expected
+
+
+def test_fans_need_two_dims():
+    with pytest.raises(ValueError, match="fewer than 2 dimensions"):
+        init.xavier_uniform_(gv.zeros(5))
+
+
+def _sample(shape=(300, 200), device="cpu"):
+    return Parameter(gv.zeros(shape, device=device))
+
+
+def _assert_uniform(tensor, low, high):
+    values = host(tensor)
+    assert values.min() >= low and values.max() < high
+    assert values.min() < low + 0.01 * (high - low) and values.max() > high - 0.01 * (high - low)
+    np.testing.assert_allclose(values.std(), (high - low) / math.sqrt(12), rtol=0.02)
+
+
+def _assert_normal(tensor, mean, std):
+    values = host(tensor)
+    assert abs(values.mean() - mean) < 4 * std / math.sqrt(values.size)
+    np.testing.assert_allclose(values.std(), std, rtol=0.02)
+
+
+def test_uniform_and_normal_fill_in_place_on_any_device(device):
+    weight = _sample(device=device)
+    assert init.uniform_(weight, -2.0, 3.0) is weight
+    assert weight.device == gv.device(device) and weight.requires_grad and weight.grad_fn is None
+    _assert_uniform(weight, -2.0, 3.0)
+    assert init.normal_(weight, 1.5, 0.5) is weight
+    _assert_normal(weight, 1.5, 0.5)
+
+
+def test_constants():
+    weight = _sample((3, 4))
+    np.testing.assert_array_equal(host(init.constant_(weight, 0.25)), np.full((3, 4), 0.25))
+    np.testing.assert_array_equal(host(init.ones_(weight)), np.ones((3, 4)))
+    np.testing.assert_array_equal(host(init.zeros_(weight)), np.zeros((3, 4)))
+
+
+@pytest.mark.parametrize("gain", [1.0, 2.5])
+def test_xavier(gain):
+    weight = _sample()
+    std = gain * math.sqrt(2 / (300 + 200))
+    bound = math.sqrt(3) * std
+    _assert_uniform(init.xavier_uniform_(weight, gain=gain), -bound, bound)
+    _assert_normal(init.xavier_normal_(weight, gain=gain), 0.0, std)
+
+
+@pytest.mark.parametrize("mode", ["fan_in", "fan_out", "FAN_OUT"])
+@pytest.mark.parametrize(
+    ("a", "nonlinearity"), [(0, "leaky_relu"), (math.sqrt(5), "leaky_relu"), (0, "relu")]
+)
+def test_kaiming(mode, a, nonlinearity):
+    weight = _sample((60, 40, 3, 3))
+    fan = 40 * 9 if mode == "fan_in" else 60 * 9
+    std = init.calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    bound = math.sqrt(3) * std
+    _assert_uniform(init.kaiming_uniform_(weight, a=a, mode=mode, nonlinearity=nonlinearity), -bound, bound)
+    _assert_normal(init.kaiming_normal_(weight, a=a, mode=mode, nonlinearity=nonlinearity), 0.0, std)
+
+
+def test_kaiming_errors_and_zero_element_tensors():
+    with pytest.raises(ValueError, match="Mode fan_avg not supported"):
+        init.kaiming_uniform_(_sample((3, 4)), mode="fan_avg")
+    empty = gv.zeros(0, 3)
+    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+        assert init.kaiming_normal_(empty) is empty
+
+
+@pytest.mark.parametrize("shape", [(6, 10), (10, 6), (4, 3, 2, 2)])
+@pytest.mark.parametrize("gain", [1.0, 2.0])
+def test_orthogonal(shape, gain, device):
+    weight = Parameter(gv.zeros(shape, device=device))
+    assert init.orthogonal_(weight, gain=gain) is weight
+    matrix = host(weight).reshape(shape[0], -1)
+    small = min(matrix.shape)
+    gram = matrix @ matrix.T if matrix.shape[0] == small else matrix.T @ matrix
+    np.testing.assert_allclose(gram, gain**2 * np.eye(small), atol=1e-5)
+
+
+def test_orthogonal_needs_two_dims():
+    with pytest.raises(ValueError, match="Only tensors with 2 or more dimensions are supported"):
+        init.orthogonal_(gv.zeros(4))
+
+
+@pytest.mark.parametrize(
+    "fill",
+    [
+        lambda t, g: init.uniform_(t, generator=g),
+        lambda t, g: init.normal_(t, generator=g),
+        lambda t, g: init.xavier_normal_(t, generator=g),
+        lambda t, g: init.kaiming_uniform_(t, generator=g),
+        lambda t, g: init.orthogonal_(t, generator=g),
+    ],
+)
+def test_generator_gives_reproducible_values(fill):
+    first = host(fill(gv.zeros(5, 4), gv.Generator(7))).copy()
+    np.testing.assert_array_equal(host(fill(gv.zeros(5, 4), gv.Generator(7))), first)
+    assert not np.array_equal(host(fill(gv.zeros(5, 4), gv.Generator(8))), first)
+
+
+def test_global_seed_gives_reproducible_layers():
+    gv.manual_seed(11)
+    first = host(layers.Linear(5, 3).weight).copy()
+    gv.manual_seed(11)
+    np.testing.assert_array_equal(host(layers.Linear(5, 3).weight), first)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "fan_in"),
+    [("Linear", (400, 300), 400), ("Conv2d", (16, 64, 3), 16 * 9), ("Conv2d", (8, 400, (5, 1)), 8 * 5)],
+)
+def test_linear_and_conv_default_init_matches_pytorch(name, args, fan_in):
+    torch.manual_seed(0)
+    ours = getattr(layers, name)(*args)
+    theirs = getattr(torch.nn, name)(*args)
+    bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=√5): gain √(2/6), so √3·gain/√fan_in = 1/√fan_in
+    _assert_uniform(ours.weight, -bound, bound)
+    np.testing.assert_allclose(host(ours.weight).std(), theirs.weight.detach().std().item(), rtol=0.04)
+    assert np.abs(host(ours.bias)).max() < bound
+
+
+def test_embedding_and_norm_default_init():
+    _assert_normal(layers.Embedding(400, 300).weight, 0.0, 1.0)
+    for norm in (layers.BatchNorm2d(5), layers.LayerNorm((2, 3))):
+        assert (host(norm.weight) == 1).all() and (host(norm.bias) == 0).all()
+    bn = layers.BatchNorm1d(4)
+    assert (host(bn.running_mean) == 0).all() and (host(bn.running_var) == 1).all()
+    assert bn.num_batches_tracked.item() == 0
+
+
+def test_reset_parameters_redraws_and_reset_running_stats_clears():
+    linear = layers.Linear(4, 3)
+    before = host(linear.weight).copy()
+    linear.reset_parameters()
+    assert not np.array_equal(host(linear.weight), before)
+    bn = layers.BatchNorm1d(2)
+    bn(gv.randn(6, 2) + 3)
+    bn.reset_running_stats()
+    assert (host(bn.running_mean) == 0).all() and bn.num_batches_tracked.item() == 0

@@ -1,0 +1,293 @@
+"""Layers against PyTorch: the same weights (copied through state_dict), float64, in train and eval mode;
+outputs, input gradients, parameter gradients and buffers must agree. Also state_dict keys and reprs."""
+
+import numpy as np
+import pytest
+import torch
+
+import gradviz as gv
+from gradviz.nn import layers
+from gradviz.nn.containers import Sequential
+from tests.oracle import host
+
+rng = np.random.default_rng(0)
+
+# (class name, constructor args, constructor kwargs, input shape): built from torch.nn and gradviz alike
+CASES = [
+    ("Linear", (4, 3), {}, (5, 4)),
+    ("Linear", (4, 3), {"bias": False}, (2, 5, 4)),
+    ("Identity", (7,), {"unused": 1}, (3, 4)),
+    ("Flatten", (), {}, (2, 3, 4, 5)),
+    ("Flatten", (0, 2), {}, (2, 3, 4, 5)),
+    ("Conv2d", (2, 3, 3), {}, (2, 2, 7, 6)),
+    ("Conv2d", (2, 3, (3, 2)), {"stride": 2, "padding": 1, "dilation": (1, 2), "bias": False}, (2, 2, 8, 9)),
+    ("Conv2d", (2, 3, 4), {"padding": "same"}, (2, 2, 6, 7)),
+    ("Conv2d", (2, 3, 3), {"padding": "valid"}, (1, 2, 5, 5)),
+    ("Conv2d", (2, 3, 3), {"padding": (1, 2), "padding_mode": "reflect"}, (2, 2, 6, 6)),
+    ("Conv2d", (2, 3, 4), {"padding": "same", "padding_mode": "circular"}, (2, 2, 6, 7)),
+    ("Conv2d", (2, 3, 3), {"padding": 1, "padding_mode": "replicate"}, (2, 6, 5)),
+    ("MaxPool2d", (2,), {}, (2, 3, 6, 6)),
+    ("MaxPool2d", (3,), {"stride": 2, "padding": 1, "dilation": 1, "ceil_mode": True}, (2, 3, 8, 7)),
+    ("MaxPool2d", ((2, 3),), {"dilation": 2}, (1, 2, 9, 9)),
+    ("AvgPool2d", (3, 2, 1), {"count_include_pad": False}, (2, 3, 7, 8)),
+    ("AvgPool2d", (2,), {"ceil_mode": True, "divisor_override": 3}, (2, 3, 5, 5)),
+    ("AdaptiveAvgPool2d", ((3, None),), {}, (2, 3, 7, 5)),
+    ("AdaptiveAvgPool2d", (2,), {}, (2, 3, 5, 5)),
+    ("LayerNorm", (4,), {}, (3, 5, 4)),
+    ("LayerNorm", ((3, 4),), {"elementwise_affine": False, "eps": 1e-3}, (2, 3, 4)),
+    ("LayerNorm", (4,), {"bias": False}, (6, 4)),
+    ("BatchNorm1d", (3,), {}, (6, 3)),
+    ("BatchNorm1d", (3,), {"momentum": 0.3, "bias": False}, (4, 3, 5)),
+    ("BatchNorm2d", (3,), {}, (4, 3, 5, 5)),
+    ("BatchNorm2d", (3,), {"affine": False, "eps": 1e-3}, (4, 3, 2, 3)),
+    ("BatchNorm2d", (3,), {"momentum": None}, (4, 3, 2, 3)),
+    ("BatchNorm2d", (3,), {"track_running_stats": False}, (4, 3, 2, 3)),
+    ("ReLU", (), {}, (3, 4)),
+    ("LeakyReLU", (0.2,), {}, (3, 4)),
+    ("GELU", (), {}, (3, 4)),
+    ("GELU", (), {"approximate": "tanh"}, (3, 4)),
+    ("Sigmoid", (), {}, (3, 4)),
+    ("Tanh", (), {}, (3, 4)),
+    ("Softmax", (), {"dim": 1}, (3, 4, 2)),
+    ("LogSoftmax", (-1,), {}, (3, 4)),
+    ("Dropout", (0.3,), {}, (3, 4)),
+    ("Embedding", (10, 3), {"padding_idx": -2}, None),
+]
+# PyTorch refuses in-place ops on leaves that require grad, so these are compared by repr only
+INPLACE = [("ReLU", (True,), {}, None), ("LeakyReLU", (), {"inplace": True}, None)]
+
+
+def _case_id(case):
+    name, args, kwargs, _ = case
+    return f"{name}-{args}-{kwargs}"
+
+
+def _build(case):
+    name, args, kwargs, _ = case
+    return getattr(torch.nn, name)(*args, **kwargs), getattr(layers, name)(*args, **kwargs)
+
+
+def _twins(case, device):
+    """The torch layer and the gradviz layer holding the same float64 weights and buffers on ``device``."""
+    torch_layer, gv_layer = _build(case)
+    torch_layer.double()
+    gv_layer.double()
+    gv_layer.load_state_dict({k: gv.tensor(v.detach().numpy()) for k, v in torch_layer.state_dict().items()})
+    return torch_layer, gv_layer.to(device)
+
+
+def _assert_close(actual, expected, what):
+    np.testing.assert_allclose(host(actual), expected.detach().numpy(), rtol=1e-9, atol=1e-11, err_msg=what)
+
+
+def _assert_same_state(gv_layer, torch_layer):
+    ours = gv_layer.state_dict()
+    for key, value in torch_layer.state_dict().items():
+        _assert_close(ours[key], value, f"state {key}")
+
+
+def _step(gv_layer, torch_layer, x, device):
+    """One forward and backward through both; compares outputs, input and parameter gradients, buffers."""
+    x_torch = torch.tensor(x, requires_grad=True)
+    x_gv = gv.tensor(x, device=device, requires_grad=True)
+    out_torch, out_gv = torch_layer(x_torch), gv_layer(x_gv)
+    assert out_gv.device == gv.device(device)
+    _assert_close(out_gv, out_torch, "output")
+    upstream = rng.standard_normal(tuple(out_torch.shape))
+    out_torch.backward(torch.tensor(upstream))
+    out_gv.backward(gv.tensor(upstream, device=device))
+    _assert_close(x_gv.grad, x_torch.grad, "input gradient")
+    ours = dict(gv_layer.named_parameters())
+    for name, param in torch_layer.named_parameters():
+        _assert_close(ours[name].grad, param.grad, f"gradient of {name}")
+    _assert_same_state(gv_layer, torch_layer)
+
+
+DIFFERENTIABLE = [c for c in CASES if c[0] not in ("Dropout", "Embedding")]
+
+
+@pytest.mark.parametrize("case", DIFFERENTIABLE, ids=_case_id)
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+def test_layer_matches_pytorch(case, training, device):
+    torch_layer, gv_layer = _twins(case, device)
+    torch_layer.train(training)
+    gv_layer.train(training)
+    _step(gv_layer, torch_layer, rng.standard_normal(case[3]), device)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c[0].startswith("BatchNorm")], ids=_case_id)
+def test_batch_norm_running_stats_over_training_steps_then_eval(case, device):
+    torch_layer, gv_layer = _twins(case, device)
+    for _ in range(4):
+        _step(gv_layer, torch_layer, 3 + 2 * rng.standard_normal(case[3]), device)
+    torch_layer.eval()
+    gv_layer.eval()
+    _step(gv_layer, torch_layer, rng.standard_normal(case[3]), device)
+
+
+def test_batch_norm_counts_batches_and_uses_cumulative_average_without_momentum():
+    bn = layers.BatchNorm1d(2, momentum=None)
+    batches = [gv.tensor(rng.standard_normal((5, 2))) for _ in range(3)]
+    for batch in batches:
+        bn(batch)
+    assert bn.num_batches_tracked.item() == 3
+    expected = np.mean([host(b).mean(0) for b in batches], axis=0)
+    np.testing.assert_allclose(host(bn.running_mean), expected, rtol=1e-5)
+
+
+def test_batch_norm_rejects_wrong_input_rank():
+    with pytest.raises(ValueError, match=r"expected 4D input \(got 2D input\)"):
+        layers.BatchNorm2d(3)(gv.ones(2, 3))
+    with pytest.raises(ValueError, match=r"expected 2D or 3D input \(got 4D input\)"):
+        layers.BatchNorm1d(3)(gv.ones(2, 3, 1, 1))
+
+
+@pytest.mark.parametrize("case", CASES + INPLACE, ids=_case_id)
+def test_state_dict_keys_and_repr_equal_pytorch(case):
+    torch_layer, gv_layer = _build(case)
+    assert list(gv_layer.state_dict()) == list(torch_layer.state_dict())
+    assert [n for n, _ in gv_layer.named_buffers()] == [n for n, _ in torch_layer.named_buffers()]
+    assert repr(gv_layer) == repr(torch_layer)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_parameters_have_pytorch_shapes_and_dtype(case):
+    torch_layer, gv_layer = _build(case)
+    for (name, ours), (_, theirs) in zip(gv_layer.named_parameters(), torch_layer.named_parameters()):
+        assert tuple(ours.shape) == tuple(theirs.shape), name
+        assert ours.dtype == gv.float32 and ours.requires_grad
+
+
+def test_factory_kwargs_place_parameters_and_buffers():
+    bn = layers.BatchNorm2d(3, device="sim", dtype=gv.float64)
+    assert bn.weight.device == gv.device("sim") and bn.weight.dtype == gv.float64
+    assert bn.running_var.dtype == gv.float64 and bn.num_batches_tracked.dtype == gv.int64
+    linear = layers.Linear(2, 3, device="sim", dtype=gv.float64)
+    assert linear.bias.device == gv.device("sim") and linear.weight.dtype == gv.float64
+
+
+def test_layers_are_one_functional_op_in_the_graph():
+    x = gv.randn(2, 3, 6, 6, requires_grad=True)
+    assert layers.Conv2d(3, 4, 3)(x).grad_fn.name == "conv2d"
+    assert layers.Linear(6, 2)(x).grad_fn.name == "linear"
+    assert layers.MaxPool2d(2)(x).grad_fn.name == "max_pool2d"
+
+
+def test_conv2d_refuses_what_it_cannot_compute():
+    with pytest.raises(ValueError, match="groups=2 is not supported"):
+        layers.Conv2d(4, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="Invalid padding string 'full'"):
+        layers.Conv2d(1, 1, 3, padding="full")
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
+        layers.Conv2d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        layers.Conv2d(1, 1, 3, padding_mode="mirror")
+
+
+def test_max_pool_return_indices_match_pytorch():
+    x = rng.standard_normal((2, 3, 6, 6))
+    out, indices = layers.MaxPool2d(2, return_indices=True)(gv.tensor(x))
+    expected, expected_indices = torch.nn.MaxPool2d(2, return_indices=True)(torch.tensor(x))
+    np.testing.assert_array_equal(host(indices), expected_indices.numpy())
+    np.testing.assert_allclose(host(out), expected.numpy())
+
+
+def test_dropout_is_identity_in_eval_mode(device):
+    dropout = layers.Dropout(0.5).eval()
+    x = gv.randn(4, 5, device=device, requires_grad=True)
+    out = dropout(x)
+    out.sum().backward()
+    np.testing.assert_array_equal(host(out), host(x))
+    np.testing.assert_array_equal(host(x.grad), np.ones((4, 5)))
+
+
+def test_dropout_in_train_mode_scales_a_mask(device):
+    p = 0.25
+    x = gv.tensor(rng.uniform(1, 2, (200, 50)), device=device, requires_grad=True)
+    out = layers.Dropout(p)(x)
+    out.sum().backward()
+    kept = host(out) != 0
+    np.testing.assert_allclose(host(out)[kept], host(x)[kept] / (1 - p))
+    np.testing.assert_allclose(host(x.grad), kept / (1 - p))
+    assert abs((~kept).mean() - p) < 0.02
+
+
+def test_dropout_edge_probabilities_and_errors():
+    x = gv.randn(3, 4)
+    np.testing.assert_array_equal(host(layers.Dropout(0.0)(x)), host(x))
+    np.testing.assert_array_equal(host(layers.Dropout(1.0)(x)), np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, but got 1.5"):
+        layers.Dropout(1.5)
+
+
+def test_dropout_mask_follows_the_seed():
+    x = gv.ones(6, 6)
+    gv.manual_seed(3)
+    first = host(layers.Dropout()(x))
+    gv.manual_seed(3)
+    np.testing.assert_array_equal(host(layers.Dropout()(x)), first)
+
+
+def test_embedding_matches_pytorch_with_padding_row_frozen(device):
+    case = next(c for c in CASES if c[0] == "Embedding")
+    torch_layer, gv_layer = _twins(case, device)
+    indices = np.array([[1, 8, 3], [8, 0, 1]])
+    out_torch = torch_layer(torch.tensor(indices))
+    out_gv = gv_layer(gv.tensor(indices, device=device))
+    _assert_close(out_gv, out_torch, "output")
+    upstream = rng.standard_normal(tuple(out_torch.shape))
+    out_torch.backward(torch.tensor(upstream))
+    out_gv.backward(gv.tensor(upstream, device=device))
+    _assert_close(gv_layer.weight.grad, torch_layer.weight.grad, "weight gradient")
+    assert gv_layer.padding_idx == 8 and not host(gv_layer.weight.grad)[8].any()
+
+
+def test_embedding_initialises_padding_row_to_zero():
+    embedding = layers.Embedding(20, 4, padding_idx=3)
+    assert not host(embedding.weight)[3].any()
+    assert host(embedding.weight)[np.arange(20) != 3].all()
+
+
+def test_embedding_from_pretrained():
+    table = gv.tensor(rng.standard_normal((5, 2)))
+    frozen = layers.Embedding.from_pretrained(table)
+    assert not frozen.weight.requires_grad and (frozen.num_embeddings, frozen.embedding_dim) == (5, 2)
+    np.testing.assert_array_equal(host(frozen(gv.tensor([4, 0]))), host(table)[[4, 0]])
+    trainable = layers.Embedding.from_pretrained(table, freeze=False, padding_idx=1)
+    assert trainable.weight.requires_grad and host(trainable.weight)[1].any()
+    assert repr(trainable) == "Embedding(5, 2, padding_idx=1)"
+
+
+def test_embedding_errors():
+    with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
+        layers.Embedding(4, 2, padding_idx=4)
+    with pytest.raises(ValueError, match="max_norm not supported"):
+        layers.Embedding(4, 2, max_norm=1.0)
+    with pytest.raises(AssertionError, match="Shape of weight does not match"):
+        layers.Embedding(4, 2, _weight=gv.ones(3, 2))
+
+
+def test_inplace_flag_computes_out_of_place_with_same_values():
+    x = gv.tensor([-1.0, 2.0])
+    out = layers.ReLU(inplace=True)(x)
+    np.testing.assert_array_equal(host(out), [0.0, 2.0])
+    np.testing.assert_array_equal(host(x), [-1.0, 2.0])
+
+
+def test_model_of_layers_matches_pytorch_end_to_end(device):
+    def model(nn, sequential):
+        return sequential(
+            nn.Conv2d(1, 4, 3, padding=1),
+            nn.BatchNorm2d(4),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(4 * 4 * 4, 3),
+        )
+
+    torch_model = model(torch.nn, torch.nn.Sequential).double()
+    gv_model = model(layers, Sequential).double()
+    gv_model.load_state_dict({k: gv.tensor(v.detach().numpy()) for k, v in torch_model.state_dict().items()})
+    gv_model.to(device)
+    assert list(gv_model.state_dict()) == list(torch_model.state_dict())
+    _step(gv_model, torch_model, rng.standard_normal((5, 1, 8, 8)), device)
