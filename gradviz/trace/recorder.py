@@ -1,0 +1,298 @@
+"""``Recorder``: turns the engine's events into the per-step numbers every widget draws.
+
+One step is one backward pass, or one ``optimizer.step()`` when an optimizer is attached. A step's
+forward ops are the recorded ops its loss depends on (evaluation passes under ``no_grad`` and unrelated
+computations are left out). Statistics are computed on the device and fetched once per step
+(:mod:`.stats`); series live in a :class:`~.series.SeriesStore` whose memory is bounded.
+
+Use it as a context manager (``with Recorder(model): ...``), with ``attach()``/``detach()``, or as a
+``Runner`` callback (``runner.add_callback(recorder)``).
+"""
+
+from collections import deque
+
+from ..autograd import events
+from ..autograd.events import BackwardPass, OpEvent
+from ..autograd.grad_mode import no_grad
+from ..autograd.tensor import Tensor
+from . import stats
+from .series import SeriesStore
+
+ACTIVATION_OPS = {"relu", "sigmoid", "tanh", "gelu", "leaky_relu"}
+_MAX_PENDING_EVENTS = 100_000
+
+
+class Recorder:
+    def __init__(
+        self,
+        model=None,
+        *,
+        optimizer=None,
+        every=1,
+        capture=None,
+        max_steps=10_000,
+        max_bytes=64 * 2**20,
+        histogram_every=10,
+        bins=30,
+        attention_sample=0,
+        break_on=(),
+    ):
+        if every < 1:
+            raise ValueError(f"Recorder: every must be >= 1, got {every}")
+        if capture not in (None, "values"):
+            raise ValueError(f"Recorder: capture must be None or 'values', got {capture!r}")
+        self.model = model
+        self.optimizer = optimizer
+        self.every = every
+        self.capture_mode = capture
+        self.max_bytes = max_bytes
+        self.histogram_every = histogram_every
+        self.bins = bins
+        self.attention_sample = attention_sample
+        self.break_on = tuple(break_on)
+        self.store = SeriesStore(max_steps)
+        self.histograms = deque(maxlen=max(16, max_steps // max(histogram_every, 1)))
+        self.attention = deque(maxlen=256)
+        self.graphs = {}
+        self.graph_of_step = SeriesStore(max_steps)
+        self.step = 0
+        self.captured = None
+        self._arm_capture = capture == "values"
+        self._handles = []
+        self._reset_step()
+
+    # ---- attaching ----
+    def attach(self, model=None, optimizer=None):
+        if self._handles:
+            return self
+        self.model = model if model is not None else self.model
+        self.optimizer = optimizer if optimizer is not None else self.optimizer
+        self._handles.append(events.subscribe(self._on_event))
+        if self.model is not None:
+            for name, module in self.model.named_modules():
+                if name:
+                    self._handles.append(module.register_forward_hook(self._module_hook(name)))
+        if self.optimizer is not None:
+            self._handles.extend(self.optimizer_hooks(self.optimizer))
+        return self
+
+    def detach(self):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        return self
+
+    def __enter__(self):
+        return self.attach()
+
+    def __exit__(self, *exc):
+        self.detach()
+
+    def on_train_begin(self, runner):
+        self.attach(runner.model, runner.optimizer)
+
+    def on_train_end(self, runner):
+        self.detach()
+
+    def optimizer_hooks(self, optimizer):
+        return [
+            optimizer.register_step_pre_hook(lambda opt, args, kwargs: self._before_update()),
+            optimizer.register_step_post_hook(lambda opt, args, kwargs: self._end_step()),
+        ]
+
+    # ---- names ----
+    def parameter_names(self):
+        return {} if self.model is None else {id(p): n for n, p in self.model.named_parameters()}
+
+    # ---- per step ----
+    def _reset_step(self):
+        self._events = []
+        self._module_outputs = []
+        self._pending = stats.Pending()
+        self._before = None
+        self._ops = None
+        self._loss = None
+
+    @property
+    def recording(self):
+        """Whether the current step records statistics (every ``every``-th step does)."""
+        return self.step % self.every == 0
+
+    def capture_step(self):
+        """Keep every op's values and gradients of the next step, for the step-through debugger."""
+        self._arm_capture = True
+        return self
+
+    def _on_event(self, event):
+        cls = event.__class__
+        if cls is OpEvent:
+            if event.phase == "forward":
+                if any(isinstance(o, Tensor) and o.requires_grad for o in event.output_tensors):
+                    self._events.append(event)
+                    if len(self._events) > _MAX_PENDING_EVENTS:
+                        self._events = self._events[-1000:]
+            elif self._ops is not None:
+                self._on_backward_op(event)
+        elif cls is BackwardPass:
+            if event.phase == "begin":
+                self._begin_backward(event)
+            elif self.optimizer is None:
+                self._end_step()
+
+    def _module_hook(self, name):
+        def hook(module, args, output):
+            tensor = (
+                output
+                if isinstance(output, Tensor)
+                else next((o for o in output if isinstance(o, Tensor)), None)
+                if isinstance(output, (tuple, list))
+                else None
+            )
+            if tensor is not None and tensor.requires_grad:
+                self._module_outputs.append((name, module, tensor))
+
+        return hook
+
+    def _begin_backward(self, event):
+        roots = event.roots
+        self._loss = roots[0] if roots and roots[0].data.size == 1 else None
+        self._ops = _ops_reaching(self._events, {r._id for r in roots})
+        self._events = []
+        self._node_index = {e.node: i for i, e in enumerate(self._ops)}
+        if self.recording:
+            self._forward_stats()
+
+    def _forward_stats(self):
+        for index, event in enumerate(self._ops):
+            for out in event.output_tensors:
+                if out.data.dtype.kind == "f":
+                    op = event.op if event.op in ACTIVATION_OPS else None
+                    if op is not None:
+                        self._pending.add_all(("op", index), stats.activation_stats(out.data, op))
+                    else:
+                        self._pending.add(("op", index, "nonfinite"), stats.nonfinite_count(out.data))
+        for name, module, tensor in self._module_outputs:
+            kind = type(module).__name__.lower()
+            self._pending.add_all(("module", name), stats.activation_stats(tensor.data, kind))
+
+    def _on_backward_op(self, event):
+        index = self._node_index.get(event.node)
+        if index is None or not self.recording:
+            return
+        for arg, grad in enumerate(event.output_tensors):
+            if grad is not None:
+                self._pending.add(("edge", index, arg), stats.l2_norm(grad.data))
+
+    def _before_update(self):
+        if self.recording:
+            with no_grad():
+                self._before = {n: p.data.copy() for n, p in self._named_parameters() if p.grad is not None}
+
+    def _named_parameters(self):
+        return [] if self.model is None else list(self.model.named_parameters())
+
+    def _end_step(self):
+        if self._ops is None:
+            return
+        if self.recording:
+            self._parameter_stats()
+            values = self._pending.flush()
+            if self._loss is not None:
+                values[("loss",)] = float(self._loss.item())
+            self.store.append(self.step, values)
+            self._record_graph()
+            self._record_histograms()
+            self._record_attention()
+        self.step += 1
+        self._reset_step()
+
+    def _parameter_stats(self):
+        for name, param in self._named_parameters():
+            if param.grad is not None:
+                self._pending.add_all(("param", name), stats.gradient_stats(param.grad.data))
+            self._pending.add(("param", name, "param_norm"), stats.l2_norm(param.data))
+            if self._before is not None and name in self._before:
+                change = stats.l2_norm(param.data - self._before[name])
+                self._pending.add(
+                    ("param", name, "update_ratio"), change / (stats.l2_norm(param.data) + 1e-12)
+                )
+
+    def _record_graph(self):
+        from .graph import Graph
+
+        signature = _signature(self._ops)
+        if signature not in self.graphs:
+            self.graphs[signature] = Graph.from_events(self._ops, names=self.model)
+        self.graph_of_step.append(self.step, {("graph",): float(list(self.graphs).index(signature))})
+
+    def _record_histograms(self):
+        if self.step % self.histogram_every:
+            return
+        for name, _, tensor in self._module_outputs:
+            counts, edges = stats.histogram(tensor.data, self.bins)
+            self.histograms.append((self.step, name, counts, edges))
+
+    def _record_attention(self):
+        if self.model is None:
+            return
+        for name, module in self.model.named_modules():
+            weights = getattr(module, "last_attn_weights", None)
+            if weights is not None:
+                sample = min(self.attention_sample, weights.shape[0] - 1)
+                self.attention.append((self.step, name, weights[sample].cpu().numpy()))
+
+    # ---- reading ----
+    def steps(self):
+        return self.store.column(("loss",))[0]
+
+    def losses(self):
+        """(steps, loss values) as numpy arrays."""
+        return self.store.column(("loss",))
+
+    def _by_name(self, group, stat):
+        names = dict.fromkeys(k[1] for k in self.store.keys() if k[0] == group and k[2] == stat)
+        return {name: self.store.column((group, name, stat))[1] for name in names}
+
+    def gradient_flow(self, stat="grad_norm"):
+        """{parameter name: per-step gradient L2 norms} (or another parameter statistic: grad_mean_abs,
+        grad_max_abs, param_norm, update_ratio)."""
+        return self._by_name("param", stat)
+
+    def parameter_stats(self, stat):
+        return self._by_name("param", stat)
+
+    def activation_stats(self, stat):
+        """{module name: per-step statistic of its output}: mean, std, zeros, saturated, nonfinite."""
+        return self._by_name("module", stat)
+
+    def op_stats(self, stat):
+        """{op index in the step's graph: per-step statistic of its output}."""
+        return self._by_name("op", stat)
+
+    def edge_norms(self):
+        """{(op index, argument index): per-step norm of the gradient flowing along that edge}."""
+        return {k[1:]: self.store.column(k)[1] for k in self.store.keys() if k[0] == "edge"}
+
+    def graph(self, step=-1):
+        """The computation graph recorded for a step (the latest by default)."""
+        steps, which = self.graph_of_step.column(("graph",))
+        if not len(steps):
+            return None
+        index = -1 if step == -1 else int(which[list(steps).index(step)])
+        return list(self.graphs.values())[int(which[-1]) if index == -1 else index]
+
+
+def _ops_reaching(forward_events, root_ids):
+    """The forward events whose outputs the roots depend on, in engine order."""
+    needed = set(root_ids)
+    kept = []
+    for event in reversed(forward_events):
+        if any(o._id in needed for o in event.output_tensors):
+            kept.append(event)
+            needed.update(t._id for t in event.input_tensors if isinstance(t, Tensor))
+    kept.reverse()
+    return kept
+
+
+def _signature(ops):
+    return hash(tuple((e.op, e.module, tuple(o.data.shape for o in e.output_tensors)) for e in ops))
