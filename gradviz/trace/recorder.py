@@ -9,17 +9,31 @@ Use it as a context manager (``with Recorder(model): ...``), with ``attach()``/`
 ``Runner`` callback (``runner.add_callback(recorder)``).
 """
 
+import math
 from collections import deque
 
 from ..autograd import events
-from ..autograd.events import BackwardPass, OpEvent
+from ..autograd.events import BackwardPass, GradAccumulated, OpEvent
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..runner import StopTraining
 from . import stats
+from .capture import StepCapture
+from .diagnostics import KINDS, Thresholds, diagnose
 from .series import SeriesStore
 
 ACTIVATION_OPS = {"relu", "sigmoid", "tanh", "gelu", "leaky_relu"}
 _MAX_PENDING_EVENTS = 100_000
+
+
+class TrainingBreakpoint(StopTraining):
+    """Raised at the end of a step that met a ``break_on`` condition; ``findings`` say what was found
+    and the recorder's ``captured`` step holds its values for the step-through debugger. A ``Runner``
+    stops training cleanly on it; in a script it propagates."""
+
+    def __init__(self, findings):
+        self.findings = findings
+        super().__init__("; ".join(map(str, findings)))
 
 
 class Recorder:
@@ -41,6 +55,9 @@ class Recorder:
             raise ValueError(f"Recorder: every must be >= 1, got {every}")
         if capture not in (None, "values"):
             raise ValueError(f"Recorder: capture must be None or 'values', got {capture!r}")
+        unknown = set(break_on) - set(KINDS)
+        if unknown:
+            raise ValueError(f"Recorder: unknown break_on conditions {sorted(unknown)}; choose from {KINDS}")
         self.model = model
         self.optimizer = optimizer
         self.every = every
@@ -50,6 +67,8 @@ class Recorder:
         self.bins = bins
         self.attention_sample = attention_sample
         self.break_on = tuple(break_on)
+        self.thresholds = Thresholds()
+        self.nan_origin = None
         self.store = SeriesStore(max_steps)
         self.histograms = deque(maxlen=max(16, max_steps // max(histogram_every, 1)))
         self.attention = deque(maxlen=256)
@@ -57,8 +76,10 @@ class Recorder:
         self.graph_of_step = SeriesStore(max_steps)
         self.step = 0
         self.captured = None
-        self._arm_capture = capture == "values"
+        self._arm_capture = self._captures_every_step
         self._handles = []
+        self._parameters = []
+        self._attention_modules = []
         self._reset_step()
 
     # ---- attaching ----
@@ -68,10 +89,11 @@ class Recorder:
         self.model = model if model is not None else self.model
         self.optimizer = optimizer if optimizer is not None else self.optimizer
         self._handles.append(events.subscribe(self._on_event))
-        if self.model is not None:
-            for name, module in self.model.named_modules():
-                if name:
-                    self._handles.append(module.register_forward_hook(self._module_hook(name)))
+        modules = [] if self.model is None else list(self.model.named_modules())[1:]
+        for name, module in modules:
+            self._handles.append(module.register_forward_hook(self._module_hook(name)))
+        self._parameters = [] if self.model is None else list(self.model.named_parameters())
+        self._attention_modules = [(n, m) for n, m in modules if hasattr(m, "last_attn_weights")]
         if self.optimizer is not None:
             self._handles.extend(self.optimizer_hooks(self.optimizer))
         return self
@@ -112,6 +134,12 @@ class Recorder:
         self._before = None
         self._ops = None
         self._loss = None
+        self._capture = None
+
+    @property
+    def _captures_every_step(self):
+        """A breakpoint must find its step captured, so ``break_on`` captures every step (the latest kept)."""
+        return self.capture_mode == "values" or bool(self.break_on)
 
     @property
     def recording(self):
@@ -138,6 +166,8 @@ class Recorder:
                 self._begin_backward(event)
             elif self.optimizer is None:
                 self._end_step()
+        elif cls is GradAccumulated and self._capture is not None:
+            self._capture.add_leaf_grad(event.tensor_id, self._leaf_names.get(event.tensor_id), event.grad)
 
     def _module_hook(self, name):
         def hook(module, args, output):
@@ -161,23 +191,58 @@ class Recorder:
         self._node_index = {e.node: i for i, e in enumerate(self._ops)}
         if self.recording:
             self._forward_stats()
+        if self._arm_capture:
+            self._start_capture()
+
+    def _start_capture(self):
+        self._capture = StepCapture(self.step, self.max_bytes)
+        self._leaf_names = {p._id: n for n, p in self._named_parameters()}
+        for index, event in enumerate(self._ops):
+            self._capture.add_op(
+                "forward",
+                event,
+                index,
+                event.input_tensors,
+                event.output_tensors,
+                event.input_ids,
+                event.output_ids,
+            )
 
     def _forward_stats(self):
+        """Activation statistics for activation ops and module outputs (each tensor measured once), and
+        NaN/Inf counts for every other op's output."""
+        measured = {}
         for index, event in enumerate(self._ops):
+            op = event.op if event.op in ACTIVATION_OPS else None
             for out in event.output_tensors:
-                if out.data.dtype.kind == "f":
-                    op = event.op if event.op in ACTIVATION_OPS else None
-                    if op is not None:
-                        self._pending.add_all(("op", index), stats.activation_stats(out.data, op))
-                    else:
-                        self._pending.add(("op", index, "nonfinite"), stats.nonfinite_count(out.data))
+                if out.data.dtype.kind != "f":
+                    continue
+                if op is None:
+                    self._pending.add(("op", index, "nonfinite"), stats.nonfinite_count(out.data))
+                else:
+                    measured[out._id] = stats.activation_stats(out.data, op)
+                    self._pending.add_all(("op", index), measured[out._id])
         for name, module, tensor in self._module_outputs:
-            kind = type(module).__name__.lower()
-            self._pending.add_all(("module", name), stats.activation_stats(tensor.data, kind))
+            found = measured.get(tensor._id)
+            if found is None:
+                found = stats.activation_stats(tensor.data, type(module).__name__.lower())
+            self._pending.add_all(("module", name), found)
 
     def _on_backward_op(self, event):
         index = self._node_index.get(event.node)
-        if index is None or not self.recording:
+        if index is None:
+            return
+        if self._capture is not None:
+            self._capture.add_op(
+                "backward",
+                event,
+                index,
+                event.input_tensors,
+                event.output_tensors,
+                event.input_ids,
+                event.output_ids,
+            )
+        if not self.recording:
             return
         for arg, grad in enumerate(event.output_tensors):
             if grad is not None:
@@ -189,7 +254,7 @@ class Recorder:
                 self._before = {n: p.data.copy() for n, p in self._named_parameters() if p.grad is not None}
 
     def _named_parameters(self):
-        return [] if self.model is None else list(self.model.named_parameters())
+        return self._parameters
 
     def _end_step(self):
         if self._ops is None:
@@ -200,11 +265,58 @@ class Recorder:
             if self._loss is not None:
                 values[("loss",)] = float(self._loss.item())
             self.store.append(self.step, values)
+            self._find_nan_origin(values)
             self._record_graph()
             self._record_histograms()
             self._record_attention()
+        if self._capture is not None:
+            self._finish_capture()
+        findings = diagnose(self, self.break_on, self.thresholds) if self.break_on and self.recording else []
         self.step += 1
         self._reset_step()
+        if findings:
+            raise TrainingBreakpoint(findings)
+
+    def diagnose(self, kinds=KINDS):
+        """Findings in plain words for the latest recorded step (see :mod:`.diagnostics`)."""
+        return diagnose(self, kinds, self.thresholds)
+
+    def _find_nan_origin(self, values):
+        """Where NaN/Inf first appeared this step: the first forward op whose output held one, else the
+        first backward op (engine order: the latest op) that sent a non-finite gradient."""
+        bad_forward = sorted(
+            k[1] for k, v in values.items() if k[0] == "op" and k[2] == "nonfinite" and v > 0
+        )
+        bad_backward = sorted(
+            (k[1] for k, v in values.items() if k[0] == "edge" and not math.isfinite(v)), reverse=True
+        )
+        if bad_forward:
+            event = self._ops[bad_forward[0]]
+            bad = [
+                f"input {i} ({_nonfinite_text(t)})"
+                for i, t in enumerate(event.input_tensors)
+                if isinstance(t, Tensor) and t.data.dtype.kind == "f" and stats.nonfinite_count(t.data)
+            ]
+            phase = "forward"
+        elif bad_backward:
+            event, bad, phase = self._ops[bad_backward[0]], [], "backward"
+        else:
+            return
+        self.nan_origin = {
+            "step": self.step,
+            "phase": phase,
+            "op": event.op,
+            "op_index": self._ops.index(event),
+            "module": event.module,
+            "bad_inputs": bad,
+        }
+
+    def _finish_capture(self):
+        from .graph import Graph
+
+        self._capture.graph = Graph.from_events(self._ops, names=self.model)
+        self.captured = self._capture
+        self._arm_capture = self._captures_every_step
 
     def _parameter_stats(self):
         for name, param in self._named_parameters():
@@ -233,10 +345,8 @@ class Recorder:
             self.histograms.append((self.step, name, counts, edges))
 
     def _record_attention(self):
-        if self.model is None:
-            return
-        for name, module in self.model.named_modules():
-            weights = getattr(module, "last_attn_weights", None)
+        for name, module in self._attention_modules:
+            weights = module.last_attn_weights
             if weights is not None:
                 sample = min(self.attention_sample, weights.shape[0] - 1)
                 self.attention.append((self.step, name, weights[sample].cpu().numpy()))
@@ -280,6 +390,10 @@ class Recorder:
             return None
         index = -1 if step == -1 else int(which[list(steps).index(step)])
         return list(self.graphs.values())[int(which[-1]) if index == -1 else index]
+
+
+def _nonfinite_text(tensor):
+    return f"{int(stats.nonfinite_count(tensor.data))} NaN/Inf of {tensor.data.size}"
 
 
 def _ops_reaching(forward_events, root_ids):

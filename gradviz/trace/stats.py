@@ -5,8 +5,11 @@ collects them during a step and :meth:`Pending.flush` moves them to the host in 
 run is not slowed by a round trip per statistic.
 """
 
+import numpy as np
+
 from .. import backend
 
+_HOST_TYPES = (np.ndarray, np.generic, float, int)
 SATURATION = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 SATURATION_MARGIN = 0.01
 
@@ -26,6 +29,10 @@ class Pending:
 
     def flush(self):
         """All pending statistics as host floats, keyed as added; one transfer per device."""
+        if all(isinstance(v, _HOST_TYPES) for v in self.values):
+            result = {key: float(value) for key, value in zip(self.keys, self.values)}
+            self.keys, self.values = [], []
+            return result
         by_module = {}
         for i, value in enumerate(self.values):
             by_module.setdefault(backend.array_module(value), []).append(i)
@@ -38,14 +45,19 @@ class Pending:
 
 
 def l2_norm(data):
-    xp = backend.array_module(data)
-    return xp.linalg.norm(data.reshape(-1).astype("float64", copy=False))
+    flat = data.reshape(-1)
+    return backend.array_module(data).sqrt(flat.dot(flat))
 
 
 def gradient_stats(grad):
-    xp = backend.array_module(grad)
-    magnitude = xp.abs(grad)
-    return {"grad_norm": l2_norm(grad), "grad_mean_abs": magnitude.mean(), "grad_max_abs": magnitude.max()}
+    flat = grad.reshape(-1)
+    magnitude = backend.array_module(grad).abs(flat)
+    size = max(flat.size, 1)
+    return {
+        "grad_norm": l2_norm(flat),
+        "grad_mean_abs": magnitude.sum() / size,
+        "grad_max_abs": magnitude.max(),
+    }
 
 
 def nonfinite_count(data):
@@ -54,22 +66,23 @@ def nonfinite_count(data):
 
 
 def activation_stats(data, op=None):
-    """Mean, std, fraction of exact zeros (dead ReLU units), fraction saturated near the asymptotes of
-    sigmoid/tanh (``op`` names the activation), and non-finite count."""
+    """Mean, std, fraction of exact zeros (dead ReLU units), NaN/Inf count and, for sigmoid/tanh (``op``),
+    the fraction saturated near their asymptotes. One pass each, few temporaries: these run every step.
+    Mean and std come from the sum and the sum of squares (NaN when a value is not finite)."""
     xp = backend.array_module(data)
-    finite = xp.where(xp.isfinite(data), data, 0)
+    flat = data.reshape(-1)
+    size = max(flat.size, 1)
+    mean = flat.sum() / size
     stats = {
-        "mean": finite.mean(),
-        "std": finite.std(),
-        "zeros": xp.count_nonzero(data == 0) / max(data.size, 1),
-        "nonfinite": nonfinite_count(data),
+        "mean": mean,
+        "std": xp.sqrt(xp.maximum(flat.dot(flat) / size - mean * mean, 0)),
+        "zeros": xp.count_nonzero(flat == 0) / size,
+        "nonfinite": nonfinite_count(flat),
     }
     if op in SATURATION:
         low, high = SATURATION[op]
         margin = SATURATION_MARGIN * (high - low)
-        stats["saturated"] = xp.count_nonzero((data < low + margin) | (data > high - margin)) / max(
-            data.size, 1
-        )
+        stats["saturated"] = xp.count_nonzero((flat < low + margin) | (flat > high - margin)) / size
     return stats
 
 

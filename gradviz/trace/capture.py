@@ -1,0 +1,156 @@
+"""Step capture: every op of one training step with its values and gradients, in engine order, for the
+step-through debugger to replay (forward op by op, then backward op by op).
+
+Values are copied to the host when the op runs, within a byte budget: a tensor that fits is kept whole;
+a larger one is kept as a summary (shape, min, max, mean, std, NaN/Inf count) plus a downsampled
+preview, and its record says so (``kept_whole`` is False).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import backend
+from ..autograd.tensor import Tensor
+
+PREVIEW_ELEMENTS = 1024
+
+
+@dataclass
+class Value:
+    """A tensor's value at one moment of the step."""
+
+    shape: tuple
+    dtype: str
+    summary: dict
+    array: np.ndarray | None = None
+    preview: np.ndarray | None = None
+
+    @property
+    def kept_whole(self):
+        return self.array is not None
+
+    @property
+    def nbytes(self):
+        return sum(a.nbytes for a in (self.array, self.preview) if a is not None)
+
+
+@dataclass
+class CapturedOp:
+    """One op of the step. Forward: ``inputs`` are its arguments (a Value, or the constant's text) and
+    ``outputs`` its results. Backward: ``inputs`` are the gradients arriving for its outputs and
+    ``outputs`` the gradients it sends to its arguments (None where there is none). ``*_ids`` name the
+    forward tensors, so the debugger can highlight them in the graph."""
+
+    order: int
+    phase: str
+    op: str
+    node: int
+    op_index: int
+    module: str
+    inputs: list
+    outputs: list
+    input_ids: tuple
+    output_ids: tuple
+
+
+@dataclass
+class LeafGrad:
+    """A leaf's ``.grad`` right after a gradient was summed into it (it grows as paths arrive)."""
+
+    order: int
+    tensor_id: int
+    name: str | None
+    value: Value
+
+
+@dataclass
+class StepCapture:
+    step: int
+    max_bytes: int
+    records: list = field(default_factory=list)
+    bytes_used: int = 0
+    graph: object = None
+
+    def forward(self):
+        return [r for r in self.records if isinstance(r, CapturedOp) and r.phase == "forward"]
+
+    def backward(self):
+        return [r for r in self.records if isinstance(r, CapturedOp) and r.phase == "backward"]
+
+    def leaf_grads(self):
+        return [r for r in self.records if isinstance(r, LeafGrad)]
+
+    def first_nonfinite(self):
+        """The first record (engine order) with a NaN/Inf in what it produced, or None."""
+        for record in self.records:
+            values = [record.value] if isinstance(record, LeafGrad) else record.outputs
+            if any(isinstance(v, Value) and v.summary["nonfinite"] for v in values):
+                return record
+        return None
+
+    def value(self, data):
+        """A :class:`Value` of an array, whole if the remaining budget allows, else summarised."""
+        host = np.asarray(backend.to_host(data))
+        record = Value(tuple(host.shape), host.dtype.name, _summary(host))
+        if self.bytes_used + host.nbytes <= self.max_bytes:
+            record.array = host.copy()
+        else:
+            record.preview = _downsample(host)
+        self.bytes_used += record.nbytes
+        return record
+
+    def add_op(self, phase, event, op_index, inputs, outputs, input_ids, output_ids):
+        values_in = [self._value_or_text(v) for v in inputs]
+        values_out = [self._value_or_text(v) for v in outputs]
+        self.records.append(
+            CapturedOp(
+                len(self.records),
+                phase,
+                event.op,
+                event.node,
+                op_index,
+                event.module,
+                values_in,
+                values_out,
+                tuple(input_ids),
+                tuple(output_ids),
+            )
+        )
+
+    def add_leaf_grad(self, tensor_id, name, grad):
+        self.records.append(LeafGrad(len(self.records), tensor_id, name, self.value(grad.data)))
+
+    def _value_or_text(self, value):
+        if value is None:
+            return None
+        if isinstance(value, Tensor):
+            return self.value(value.data)
+        return repr(value)
+
+
+def _summary(host):
+    if host.size == 0 or host.dtype.kind not in "fiub":
+        return {"min": None, "max": None, "mean": None, "std": None, "nonfinite": 0}
+    values = host.astype(np.float64)
+    finite = values[np.isfinite(values)]
+    nonfinite = int(values.size - finite.size)
+    if not finite.size:
+        return {"min": None, "max": None, "mean": None, "std": None, "nonfinite": nonfinite}
+    return {
+        "min": float(finite.min()),
+        "max": float(finite.max()),
+        "mean": float(finite.mean()),
+        "std": float(finite.std()),
+        "nonfinite": nonfinite,
+    }
+
+
+def _downsample(host):
+    """At most ~PREVIEW_ELEMENTS values: an evenly strided grid for 2-D and higher, a strided run else."""
+    if host.ndim >= 2:
+        side = max(1, int(PREVIEW_ELEMENTS**0.5))
+        rows = host.reshape(-1, host.shape[-1])
+        return rows[:: max(1, rows.shape[0] // side), :: max(1, rows.shape[1] // side)].copy()
+    flat = host.reshape(-1)
+    return flat[:: max(1, flat.size // PREVIEW_ELEMENTS)].copy()
