@@ -4,6 +4,7 @@ Differentiable methods (``+``, ``exp``, ``sum``, ``reshape``...) are ops; they a
 by ``gradviz.ops.methods`` so that this file holds only the data-and-graph side of a tensor.
 """
 
+import copy
 import itertools
 import weakref
 
@@ -138,6 +139,19 @@ class Tensor:
             extras.append("requires_grad=True")
         body = np.array2string(host, separator=", ", prefix="tensor(", precision=4)
         return "tensor(" + ", ".join([body] + extras) + ")"
+
+    def __deepcopy__(self, memo):
+        """A new leaf with its own id and a copy of the data (models are deep-copied, e.g. Transformer
+        layers); as in PyTorch, only leaves can be copied."""
+        if self.grad_fn is not None:
+            raise GraphError("deepcopy: only leaf tensors can be copied; call .detach() first")
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        Tensor.__init__(new, self.data.copy(), requires_grad=self.requires_grad)
+        new.grad = copy.deepcopy(self.grad, memo)
+        if hasattr(self, "__dict__"):
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
 
     # ---- autograd ----
     def requires_grad_(self, requires_grad=True):

@@ -2,7 +2,7 @@
 and ``functional`` (imported as ``F``). While a module runs, every op it performs is reported with the
 module's qualified name."""
 
-from . import functional, init
+from . import functional, init, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import *
 from .module import Module

@@ -285,7 +285,7 @@ class Module:
     # ---- calling ----
     def _qualified_names(self):
         version, names = self._names_cache
-        if version != _structure[0]:
+        if version != _structure[0] or id(self) not in names:  # not in names: a copy of the module
             names = {id(m): name for name, m in self.named_modules()}
             object.__setattr__(self, "_names_cache", (_structure[0], names))
         return names

@@ -14,6 +14,7 @@ __all__ = ["dropout"]
 
 class Dropout(Function):
     deterministic = False  # a fresh mask per call: graph passes must never fold or merge it
+
     @staticmethod
     def forward(ctx, x, p):
         scale = (rng().random(x.shape, dtype="float32") >= p).astype(x.dtype)
