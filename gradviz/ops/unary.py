@@ -106,7 +106,25 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
+        return TanhBackward.apply(grad, out)
+
+
+class TanhBackward(Function):
+    """grad · (1 − tanh²) as one op (a recurrent step runs it for every gate), differentiable again."""
+
+    @staticmethod
+    def forward(ctx, grad, out):
+        ctx.save_for_backward(grad, out)
         return grad * (1 - out * out)
+
+    @staticmethod
+    def backward(ctx, upstream):
+        grad, out = ctx.saved_tensors
+        need_grad, need_out = ctx.needs_input_grad
+        return (
+            upstream * (1 - out * out) if need_grad else None,
+            upstream * grad * out * -2 if need_out else None,
+        )
 
 
 class Sigmoid(Function):
@@ -121,7 +139,25 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
+        return SigmoidBackward.apply(grad, out)
+
+
+class SigmoidBackward(Function):
+    """grad · σ · (1 − σ) as one op, differentiable again."""
+
+    @staticmethod
+    def forward(ctx, grad, out):
+        ctx.save_for_backward(grad, out)
         return grad * out * (1 - out)
+
+    @staticmethod
+    def backward(ctx, upstream):
+        grad, out = ctx.saved_tensors
+        need_grad, need_out = ctx.needs_input_grad
+        return (
+            upstream * out * (1 - out) if need_grad else None,
+            upstream * grad * (1 - 2 * out) if need_out else None,
+        )
 
 
 class Relu(Function):

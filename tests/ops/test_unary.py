@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+import torch
+
+import gradviz as gv
+from tests.oracle import check
+
+rng = np.random.default_rng(0)
+
+UNARY = {
+    "exp": (gv.exp, torch.exp, None),
+    "log": (gv.log, torch.log, "positive"),
+    "sqrt": (gv.sqrt, torch.sqrt, "positive"),
+    "abs": (gv.abs, torch.abs, "away_from_zero"),
+    "sin": (gv.sin, torch.sin, None),
+    "cos": (gv.cos, torch.cos, None),
+    "tanh": (gv.tanh, torch.tanh, None),
+    "sigmoid": (gv.sigmoid, torch.sigmoid, None),
+    "relu": (gv.relu, torch.relu, "away_from_zero"),
+}
+
+
+def sample(shape, domain):
+    x = rng.standard_normal(shape)
+    if domain == "positive":
+        return np.asarray(np.abs(x) + 0.2)
+    if domain == "away_from_zero":
+        return np.asarray(np.where(np.abs(x) < 0.1, 0.7, x))
+    return x
+
+
+@pytest.mark.parametrize("name", UNARY)
+@pytest.mark.parametrize("shape", [(), (5,), (3, 4)])
+def test_unary_ops_match_pytorch(name, shape, device):
+    mine, theirs, domain = UNARY[name]
+    check(mine, theirs, sample(shape, domain), device=device)
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid"])
+def test_second_derivatives(name):
+    mine, _, domain = UNARY[name]
+    x = gv.tensor(sample((4,), domain), requires_grad=True)
+    assert gv.autograd.gradgradcheck(mine, (x,))
+
+
+def test_methods_match_functions():
+    x = gv.tensor([0.5, 1.5])
+    for name in ("exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu"):
+        assert getattr(x, name)().tolist() == getattr(gv, name)(x).tolist()
+
+
+def test_sigmoid_is_stable_for_large_inputs():
+    x = gv.tensor([-1000.0, 0.0, 1000.0])
+    assert gv.sigmoid(x).tolist() == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("bounds", [(-0.5, 0.5), (None, 0.2), (-0.1, None)])
+def test_clamp(bounds, device):
+    low, high = bounds
+    x = sample((6,), "away_from_zero")
+    check(lambda t: t.clamp(low, high), lambda t: t.clamp(low, high), x, device=device)
+
+
+def test_clamp_needs_a_bound():
+    with pytest.raises(ValueError, match="at least one of min and max"):
+        gv.ones(2).clamp()
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_minimum_with_broadcast_and_ties(name, device):
+    a = rng.standard_normal((3, 4))
+    b = rng.standard_normal((4,))
+    a[0, :] = b  # ties split the gradient in half, as in PyTorch
+    check(getattr(gv, name), getattr(torch, name), a, b, device=device)
+
+
+def test_where_routes_gradients(device):
+    cond = rng.standard_normal((3, 4)) > 0
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((4,))
+    check(
+        lambda c, x, y: gv.where(c, x, y),
+        lambda c, x, y: torch.where(c, x, y),
+        cond,
+        a,
+        b,
+        device=device,
+    )
