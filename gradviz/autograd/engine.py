@@ -111,6 +111,7 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
         else:
             _accumulate(buffers, root.grad_fn, root._output_nr, g, create_graph)
     done = []
+    watches = sink.watches
     with set_grad_enabled(create_graph), muted():
         for node in _reachable(roots):
             grads = buffers.pop(node, None)
@@ -122,7 +123,7 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
                     f"backward through the graph a second time (op '{node.name}'): its saved values were "
                     "freed by the first backward; pass retain_graph=True to the first backward call"
                 )
-            if node._output_hooks or node._retained or sink.watches or len(grads) > 1:
+            if node._output_hooks or node._retained or watches or len(grads) > 1:
                 grads = _output_grads(node, grads, sink)
             if observed:
                 start = clock()
@@ -138,12 +139,16 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
                 emit(backward_event(node, grads, grad_inputs, clock() - start))
             for inp, g, need in zip(inputs, grad_inputs, node.needs_input_grad):
                 if need and g is not None:
-                    g = _checked(node, inp, g)
+                    data, expected = g.data, inp.data
+                    if data.shape != expected.shape or data.dtype != expected.dtype:
+                        g = _checked(node, inp, g)
                     fn = inp.grad_fn
                     if fn is None:
                         sink.leaf(inp, g, observed)
-                    else:
+                    elif fn in buffers or len(fn.out_ids) > 1:
                         _accumulate(buffers, fn, inp._output_nr, g, create_graph)
+                    else:
+                        buffers[fn] = [g]
             done.append(node)
     if not retain_graph:
         for node in done:
@@ -161,7 +166,7 @@ def _checked(node, inp, g):
             f"{type(node).__name__}.backward returned a gradient of shape {tuple(data.shape)} for "
             f"an input of shape {tuple(expected.shape)}"
         )
-    if data.dtype is not expected.dtype and data.dtype != expected.dtype:
+    if data.dtype != expected.dtype:
         return g.to(inp.dtype)
     return g
 

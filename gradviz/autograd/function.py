@@ -30,6 +30,18 @@ _PLAIN = {int, float, bool, type(None), tuple, str}
 
 
 class Function:
+    __slots__ = (
+        "to_save",
+        "saved",
+        "_weak_saved",
+        "id",
+        "module",
+        "inputs",
+        "needs_input_grad",
+        "out_ids",
+        "__dict__",
+        "__weakref__",
+    )
     name = "function"
     differentiable = True
     _output_hooks = None
@@ -62,7 +74,7 @@ class Function:
             )
         if self._weak_saved:
             return tuple(s() if s.__class__ is weakref.ref else s for s in saved)
-        return tuple(saved)
+        return saved
 
     # ---- graph node API ----
     @property
@@ -86,7 +98,16 @@ class Function:
     @classmethod
     def apply(cls, *args):
         if not (grad_state.enabled or observers.active):
-            return cls._apply_untracked(args)
+            ctx = cls.__new__(cls)
+            try:
+                raw = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args])
+            except GradvizError:
+                raise
+            except Exception as exc:
+                raise explain_failure(cls.name, args, exc) from exc
+            if raw.__class__ is tuple:
+                return tuple(wrap(np.asarray(r) if isinstance(r, _GENERIC) else r) for r in raw)
+            return wrap(np.asarray(raw) if isinstance(raw, _GENERIC) else raw)
         arrays = []
         needs = []
         record = False
@@ -123,21 +144,6 @@ class Function:
             emit(forward_event(ctx, args, outputs, clock() - start))
         return outputs if multiple else outputs[0]
 
-    @classmethod
-    def _apply_untracked(cls, args):
-        """The no-grad path (evaluation, and every op inside a backward pass): compute and wrap."""
-        ctx = cls.__new__(cls)
-        ctx.to_save = ()
-        try:
-            raw = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args])
-        except GradvizError:
-            raise
-        except Exception as exc:
-            raise explain_failure(cls.name, args, exc) from exc
-        if raw.__class__ is tuple:
-            return tuple(wrap(np.asarray(r) if isinstance(r, _GENERIC) else r) for r in raw)
-        return wrap(np.asarray(raw) if isinstance(raw, _GENERIC) else raw)
-
     def _connect(self, args, needs, arrays, outputs):
         """Make this ctx the graph node behind ``outputs``."""
         self.id = next(_node_ids)
@@ -164,7 +170,7 @@ class Function:
             kept = value if value.__class__ in _PLAIN else _owner(value, args, arrays, outputs)
             weak = weak or kept.__class__ is weakref.ref
             saved.append(kept)
-        self.saved = saved
+        self.saved = tuple(saved)
         self._weak_saved = weak
 
 
