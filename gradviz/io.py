@@ -104,7 +104,7 @@ class _Encoder:
         name = self.names.get(id(owner))
         if name is None:
             name = self.names[id(owner)] = str(len(self.arrays))
-            self.arrays[name] = np.ascontiguousarray(host)
+            self.arrays[name] = np.ascontiguousarray(host).reshape(host.shape)  # keeps 0-d arrays 0-d
         return {"array": name, "dtype": dtype, "shape": list(host.shape)}
 
     def container(self, obj, path):

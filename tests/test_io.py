@@ -282,3 +282,11 @@ def test_a_gpu_checkpoint_needs_map_location_without_a_gpu(checkpoint):
     with pytest.raises(DeviceError, match=r"model\.gv.*cuda:0.*map_location='cpu'"):
         load(checkpoint)
     assert load(checkpoint, map_location="cpu")["weight"].device == "cpu"
+
+
+def test_zero_dimensional_tensors_and_arrays_keep_their_shape(tmp_path):
+    path = tmp_path / "scalars.gv"
+    gv.save({"t": gv.tensor(2.5), "a": np.array(3.0)}, path)
+    loaded = gv.load(path)
+    assert loaded["t"].shape == () and loaded["t"].item() == 2.5
+    assert loaded["a"].shape == () and float(loaded["a"]) == 3.0

@@ -277,6 +277,19 @@ class Recorder:
         if findings:
             raise TrainingBreakpoint(findings)
 
+    def save(self, path):
+        """Write the recording (series, graphs, histograms, attention, captured step) to ``path``."""
+        from . import recording
+
+        recording.save(self, path)
+
+    @staticmethod
+    def load(path):
+        """A detached recorder holding a recording written by :meth:`save`, ready for the widgets."""
+        from . import recording
+
+        return recording.load(path)
+
     def diagnose(self, kinds=KINDS):
         """Findings in plain words for the latest recorded step (see :mod:`.diagnostics`)."""
         return diagnose(self, kinds, self.thresholds)

@@ -229,3 +229,43 @@ def test_bad_arguments_are_explained():
     with pytest.raises(ValueError, match="every"):
         Recorder(every=0)
     assert not math.isnan(0.0)
+
+
+def test_recording_round_trips_through_a_file(tmp_path):
+    gv.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Linear(4, 3))
+    recorder = Recorder(model, histogram_every=1).capture_step()
+    for _ in range(3):
+        one_step(model, recorder)
+    path = tmp_path / "run.gvrec"
+    recorder.save(path)
+    loaded = Recorder.load(path)
+    for name, values in recorder.gradient_flow().items():
+        np.testing.assert_array_equal(loaded.gradient_flow()[name], values)
+    assert loaded.edge_norms().keys() == recorder.edge_norms().keys()
+    assert str(loaded.graph()) == str(recorder.graph())
+    assert len(loaded.histograms) == len(recorder.histograms)
+    first = loaded.captured.forward()[0]
+    np.testing.assert_array_equal(first.outputs[0].array, recorder.captured.forward()[0].outputs[0].array)
+    assert [f.kind for f in loaded.diagnose()] == [f.kind for f in recorder.diagnose()]
+
+
+def test_loading_something_else_is_refused(tmp_path):
+    path = tmp_path / "weights.gv"
+    gv.save({"w": gv.ones(2)}, path)
+    with pytest.raises(RuntimeError, match="not a gradviz recording"):
+        Recorder.load(path)
+
+
+def test_recorder_as_runner_callback_records_update_ratios():
+    gv.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 3))
+    optimizer = gv.optim.SGD(model.parameters(), lr=0.1)
+    loader = gv.data.DataLoader(gv.data.datasets.spirals(n_samples=90), batch_size=30)
+    runner = gv.Runner(model, optimizer, nn.CrossEntropyLoss())
+    recorder = runner.add_callback(Recorder())
+    runner.train(loader, num_epochs=2, progress=False)
+    assert len(recorder.steps()) == 6
+    ratios = recorder.parameter_stats("update_ratio")["0.weight"]
+    assert ratios.shape == (6,) and np.all((ratios > 0) & (ratios < 1))
+    assert not recorder._handles  # detached when training ended

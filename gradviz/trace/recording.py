@@ -1,0 +1,130 @@
+"""Recordings on disk: everything a recorder holds, as plain data in a gradviz checkpoint (JSON manifest
+plus arrays, never pickle), so widgets can replay a run without retraining and a teacher can ship a
+recording with a lesson. Graphs come back drawable but not replayable (Function classes are code)."""
+
+from .. import io
+from .capture import CapturedOp, LeafGrad, StepCapture, Value
+from .graph import Graph
+from .series import SeriesStore
+
+FORMAT = "gradviz-recording"
+VERSION = 1
+CONFIG = ("every", "max_bytes", "histogram_every", "bins", "attention_sample", "break_on")
+
+
+def save(recorder, path):
+    io.save(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "config": {name: getattr(recorder, name) for name in CONFIG}
+            | {"max_steps": recorder.store.max_steps},
+            "step": recorder.step,
+            "series": _store_state(recorder.store),
+            "graph_of_step": _store_state(recorder.graph_of_step),
+            "graphs": [(signature, graph.to_dict()) for signature, graph in recorder.graphs.items()],
+            "histograms": list(recorder.histograms),
+            "attention": list(recorder.attention),
+            "nan_origin": recorder.nan_origin,
+            "captured": None if recorder.captured is None else _capture_state(recorder.captured),
+        },
+        path,
+    )
+
+
+def load(path):
+    from .recorder import Recorder
+
+    state = io.load(path)
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise io.CheckpointError(f"{path}: not a gradviz recording (it is a checkpoint of something else)")
+    if state["version"] > VERSION:
+        raise io.CheckpointError(
+            f"{path}: recording format {state['version']} is newer than this gradviz reads"
+        )
+    config = state["config"]
+    recorder = Recorder(
+        **{k: v for k, v in config.items() if k != "break_on"}, break_on=tuple(config["break_on"])
+    )
+    recorder.step = state["step"]
+    recorder.store = _store(state["series"], config["max_steps"])
+    recorder.graph_of_step = _store(state["graph_of_step"], config["max_steps"])
+    recorder.graphs = {signature: Graph.from_dict(data) for signature, data in state["graphs"]}
+    recorder.histograms.extend(tuple(h) for h in state["histograms"])
+    recorder.attention.extend(tuple(a) for a in state["attention"])
+    recorder.nan_origin = state["nan_origin"]
+    recorder.captured = None if state["captured"] is None else _capture(state["captured"])
+    return recorder
+
+
+def _store_state(store):
+    return {"keys": list(store.keys()), "arrays": store.to_arrays()}
+
+
+def _store(state, max_steps):
+    return SeriesStore.from_arrays(max_steps, [tuple(k) for k in state["keys"]], state["arrays"])
+
+
+def _value_state(value):
+    if not isinstance(value, Value):
+        return value
+    return {
+        "shape": value.shape,
+        "dtype": value.dtype,
+        "summary": value.summary,
+        "array": value.array,
+        "preview": value.preview,
+    }
+
+
+def _value(state):
+    if not isinstance(state, dict):
+        return state
+    return Value(tuple(state["shape"]), state["dtype"], state["summary"], state["array"], state["preview"])
+
+
+def _capture_state(capture):
+    records = []
+    for record in capture.records:
+        if isinstance(record, LeafGrad):
+            records.append(
+                {
+                    "leaf": True,
+                    "order": record.order,
+                    "tensor_id": record.tensor_id,
+                    "name": record.name,
+                    "value": _value_state(record.value),
+                }
+            )
+        else:
+            fields = dict(vars(record))
+            fields["inputs"] = [_value_state(v) for v in record.inputs]
+            fields["outputs"] = [_value_state(v) for v in record.outputs]
+            records.append({"leaf": False} | fields)
+    return {
+        "step": capture.step,
+        "max_bytes": capture.max_bytes,
+        "bytes_used": capture.bytes_used,
+        "records": records,
+        "graph": None if capture.graph is None else capture.graph.to_dict(),
+    }
+
+
+def _capture(state):
+    capture = StepCapture(state["step"], state["max_bytes"], bytes_used=state["bytes_used"])
+    for record in state["records"]:
+        record = dict(record)
+        if record.pop("leaf"):
+            capture.records.append(
+                LeafGrad(record["order"], record["tensor_id"], record["name"], _value(record["value"]))
+            )
+        else:
+            record["inputs"] = [_value(v) for v in record["inputs"]]
+            record["outputs"] = [_value(v) for v in record["outputs"]]
+            record["input_ids"], record["output_ids"] = (
+                tuple(record["input_ids"]),
+                tuple(record["output_ids"]),
+            )
+            capture.records.append(CapturedOp(**record))
+    capture.graph = None if state["graph"] is None else Graph.from_dict(state["graph"])
+    return capture
