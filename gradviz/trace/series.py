@@ -22,14 +22,16 @@ class SeriesStore:
         """Add one step's values (a mapping column -> float); missing columns read as NaN."""
         length = len(self.steps)
         self.steps.append(step)
+        columns = self.columns
         for key, value in values.items():
-            column = self.columns.get(key)
+            column = columns.get(key)
             if column is None:
-                column = self.columns[key] = [math.nan] * length
+                column = columns[key] = [math.nan] * length
             column.append(value)
-        for column in self.columns.values():
-            if len(column) == length:
-                column.append(math.nan)
+        if len(values) != len(columns):
+            for column in columns.values():
+                if len(column) == length:
+                    column.append(math.nan)
         if len(self.steps) > self.max_steps:
             self._thin()
 

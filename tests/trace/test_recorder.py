@@ -201,17 +201,22 @@ def test_step_capture_summarises_tensors_beyond_the_byte_budget():
     assert recorder.captured.bytes_used < 40_000
 
 
-def test_memory_stays_bounded_over_a_long_run():
+def test_memory_stays_bounded_over_100_000_steps():
+    """Every stored structure has a fixed bound: the series thin their past, histograms and attention
+    maps are rings, the graph is stored once, and nothing of a finished step is kept."""
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
-    recorder = Recorder(model, max_steps=200)
+    recorder = Recorder(model, max_steps=1_000, histogram_every=100)
     x = gv.ones(4, 2)
     with recorder:
-        for _ in range(2_000):
+        for _ in range(100_000):
             model(x).sum().backward()
-    assert len(recorder.store) <= 200 and recorder.steps()[-1] == 1_999
     steps = recorder.steps()
-    assert steps[0] == 0 and np.all(np.diff(steps[-100:]) == 1)
-    assert all(len(c) == len(recorder.store) for c in recorder.store.columns.values())
+    assert steps[-1] == 99_999 and len(recorder.store) <= 1_000
+    assert steps[0] == 0 and np.all(np.diff(steps[-500:]) == 1)  # the recent past at full resolution
+    assert all(len(column) == len(recorder.store) for column in recorder.store.columns.values())
+    assert len(recorder.graph_of_step) <= 1_000 and len(recorder.graphs) == 1
+    assert len(recorder.histograms) <= recorder.histograms.maxlen
+    assert recorder._events == [] and recorder._module_outputs == []
 
 
 def test_every_k_steps():
