@@ -130,7 +130,7 @@ class Recorder:
     def _reset_step(self):
         self._events = []
         self._module_outputs = []
-        self._pending = stats.Pending()
+        self._pending = stats.Batch()
         self._before = None
         self._ops = None
         self._loss = None
@@ -218,15 +218,15 @@ class Recorder:
                 if out.data.dtype.kind != "f":
                     continue
                 if op is None:
-                    self._pending.add(("op", index, "nonfinite"), stats.nonfinite_count(out.data))
+                    self._pending.nonfinite(("op", index, "nonfinite"), out.data)
                 else:
-                    measured[out._id] = stats.activation_stats(out.data, op)
-                    self._pending.add_all(("op", index), measured[out._id])
+                    measured[out._id] = ("op", index)
+                    self._pending.activation(("op", index), out.data, op)
         for name, module, tensor in self._module_outputs:
-            found = measured.get(tensor._id)
-            if found is None:
-                found = stats.activation_stats(tensor.data, type(module).__name__.lower())
-            self._pending.add_all(("module", name), found)
+            if tensor._id in measured:
+                self._pending.alias(("module", name), measured[tensor._id])
+            else:
+                self._pending.activation(("module", name), tensor.data, type(module).__name__.lower())
 
     def _on_backward_op(self, event):
         index = self._node_index.get(event.node)
@@ -246,7 +246,7 @@ class Recorder:
             return
         for arg, grad in enumerate(event.output_tensors):
             if grad is not None:
-                self._pending.add(("edge", index, arg), stats.l2_norm(grad.data))
+                self._pending.norm(("edge", index, arg), grad.data)
 
     def _before_update(self):
         if self.recording:
@@ -261,7 +261,8 @@ class Recorder:
             return
         if self.recording:
             self._parameter_stats()
-            values = self._pending.flush()
+            values = self._pending.compute()
+            _update_ratios(values)
             if self._loss is not None:
                 values[("loss",)] = float(self._loss.item())
             self.store.append(self.step, values)
@@ -334,13 +335,10 @@ class Recorder:
     def _parameter_stats(self):
         for name, param in self._named_parameters():
             if param.grad is not None:
-                self._pending.add_all(("param", name), stats.gradient_stats(param.grad.data))
-            self._pending.add(("param", name, "param_norm"), stats.l2_norm(param.data))
+                self._pending.gradient(("param", name), param.grad.data)
+            self._pending.norm(("param", name, "param_norm"), param.data)
             if self._before is not None and name in self._before:
-                change = stats.l2_norm(param.data - self._before[name])
-                self._pending.add(
-                    ("param", name, "update_ratio"), change / (stats.l2_norm(param.data) + 1e-12)
-                )
+                self._pending.norm(("param", name, "change"), param.data - self._before[name])
 
     def _record_graph(self):
         from .graph import Graph
@@ -403,6 +401,12 @@ class Recorder:
             return None
         index = -1 if step == -1 else int(which[list(steps).index(step)])
         return list(self.graphs.values())[int(which[-1]) if index == -1 else index]
+
+
+def _update_ratios(values):
+    """|Δw| / |w| from the measured change and parameter norms (the change itself is not kept)."""
+    for key in [k for k in values if k[0] == "param" and k[2] == "change"]:
+        values[(*key[:2], "update_ratio")] = values.pop(key) / (values[(*key[:2], "param_norm")] + 1e-12)
 
 
 def _nonfinite_text(tensor):

@@ -1,89 +1,140 @@
 """Tensor statistics, computed on the tensor's own device and brought to the host once per step.
 
-Every function here returns 0-d arrays on the data's device (no synchronisation); :class:`Pending`
-collects them during a step and :meth:`Pending.flush` moves them to the host in one transfer, so a GPU
-run is not slowed by a round trip per statistic.
+A :class:`Batch` collects what to measure during a step and computes it at the end without
+synchronising per statistic, so a GPU run is not slowed by a round trip per number.
 """
-
-import numpy as np
 
 from .. import backend
 
-_HOST_TYPES = (np.ndarray, np.generic, float, int)
 SATURATION = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 SATURATION_MARGIN = 0.01
 
 
-class Pending:
+class Batch:
+    """The tensors to measure this step, computed together at its end: per kind of measurement, all
+    tensors are joined into one flat array and reduced segment by segment (a handful of array calls
+    per step instead of several per tensor), then every result comes to the host in one transfer."""
+
     def __init__(self):
-        self.keys = []
-        self.values = []
+        self.requests = {kind: ([], []) for kind in ("norm", "gradient", "activation", "nonfinite")}
+        self.saturation = []
+        self.aliases = []
 
-    def add(self, key, value):
-        self.keys.append(key)
-        self.values.append(value)
+    def _add(self, kind, key, data):
+        if data.size:
+            keys, arrays = self.requests[kind]
+            keys.append(key)
+            arrays.append(data)
 
-    def add_all(self, prefix, stats):
-        for name, value in stats.items():
-            self.add((*prefix, name), value)
+    def norm(self, key, data):
+        """The L2 norm under ``key``."""
+        self._add("norm", key, data)
 
-    def flush(self):
-        """All pending statistics as host floats, keyed as added; one transfer per device."""
-        if all(isinstance(v, _HOST_TYPES) for v in self.values):
-            result = {key: float(value) for key, value in zip(self.keys, self.values)}
-            self.keys, self.values = [], []
-            return result
-        by_module = {}
-        for i, value in enumerate(self.values):
-            by_module.setdefault(backend.array_module(value), []).append(i)
-        result = {}
-        for xp, indices in by_module.items():
-            host = backend.to_host(xp.stack([xp.asarray(self.values[i], dtype="float64") for i in indices]))
-            result.update((self.keys[i], float(v)) for i, v in zip(indices, host))
-        self.keys, self.values = [], []
+    def gradient(self, prefix, data):
+        """``grad_norm``, ``grad_mean_abs``, ``grad_max_abs`` under ``prefix``."""
+        self._add("gradient", prefix, data)
+
+    def activation(self, prefix, data, op=None):
+        """``mean``, ``std``, ``zeros`` (fraction exactly zero: dead ReLU units), ``nonfinite`` (count)
+        and, for sigmoid/tanh (``op``), ``saturated``: the fraction near their asymptotes."""
+        self._add("activation", prefix, data)
+        if op in SATURATION and data.size:
+            self.saturation.append(((*prefix, "saturated"), data, SATURATION[op]))
+
+    def nonfinite(self, key, data):
+        self._add("nonfinite", key, data)
+
+    def alias(self, prefix, measured_prefix):
+        """Report the statistics already requested under ``measured_prefix`` under ``prefix`` too (a
+        module's output is often an op's output: measure once)."""
+        self.aliases.append((prefix, measured_prefix))
+
+    def compute(self):
+        """Every requested statistic as a host float, keyed as requested."""
+        keys, values = [], []
+        for kind, (kind_keys, arrays) in self.requests.items():
+            if arrays:
+                _MEASURE[kind](keys, values, kind_keys, *_joined(arrays))
+        for key, data, (low, high) in self.saturation:
+            margin = SATURATION_MARGIN * (high - low)
+            xp = backend.array_module(data)
+            keys.append(key)
+            values.append(xp.count_nonzero((data < low + margin) | (data > high - margin)) / data.size)
+        result = dict(zip(keys, _to_host(values)))
+        for prefix, measured in self.aliases:
+            depth = len(measured)
+            result.update(
+                {(*prefix, *k[depth:]): v for k, v in list(result.items()) if k[:depth] == measured}
+            )
         return result
 
 
-def l2_norm(data):
-    flat = data.reshape(-1)
-    return backend.array_module(data).sqrt(flat.dot(flat))
+def _joined(arrays):
+    """One flat float64 array, the start of each segment and each segment's size (host ints)."""
+    xp = backend.array_module(arrays[0])
+    sizes = [a.size for a in arrays]
+    starts = [0]
+    for size in sizes[:-1]:
+        starts.append(starts[-1] + size)
+    joined = xp.concatenate([a.reshape(-1) for a in arrays]).astype("float64", copy=False)
+    return joined, starts, xp.asarray(sizes, dtype="float64")
 
 
-def gradient_stats(grad):
-    flat = grad.reshape(-1)
-    magnitude = backend.array_module(grad).abs(flat)
-    size = max(flat.size, 1)
-    return {
-        "grad_norm": l2_norm(flat),
-        "grad_mean_abs": magnitude.sum() / size,
-        "grad_max_abs": magnitude.max(),
-    }
+def _sums(values, starts):
+    return backend.segment_reduce("add", values, starts)
+
+
+def _measure_norms(keys, values, names, joined, starts, sizes):
+    keys.extend(names)
+    values.append(backend.array_module(joined).sqrt(_sums(joined * joined, starts)))
+
+
+def _measure_gradients(keys, values, prefixes, joined, starts, sizes):
+    xp = backend.array_module(joined)
+    magnitude = xp.abs(joined)
+    for prefix in prefixes:
+        keys.extend((*prefix, name) for name in ("grad_norm", "grad_mean_abs", "grad_max_abs"))
+    norm = xp.sqrt(_sums(joined * joined, starts))
+    columns = (norm, _sums(magnitude, starts) / sizes, backend.segment_reduce("maximum", magnitude, starts))
+    values.append(xp.stack(columns, axis=1).reshape(-1))
+
+
+def _measure_activations(keys, values, prefixes, joined, starts, sizes):
+    xp = backend.array_module(joined)
+    for prefix in prefixes:
+        keys.extend((*prefix, name) for name in ("mean", "std", "zeros", "nonfinite"))
+    mean = _sums(joined, starts) / sizes
+    variance = xp.maximum(_sums(joined * joined, starts) / sizes - mean * mean, 0)
+    zeros = _sums((joined == 0).astype("float64"), starts) / sizes
+    nonfinite = _sums((~xp.isfinite(joined)).astype("float64"), starts)
+    values.append(xp.stack((mean, xp.sqrt(variance), zeros, nonfinite), axis=1).reshape(-1))
+
+
+def _measure_nonfinite(keys, values, names, joined, starts, sizes):
+    keys.extend(names)
+    values.append(_sums((~backend.array_module(joined).isfinite(joined)).astype("float64"), starts))
+
+
+_MEASURE = {
+    "norm": _measure_norms,
+    "gradient": _measure_gradients,
+    "activation": _measure_activations,
+    "nonfinite": _measure_nonfinite,
+}
+
+
+def _to_host(values):
+    """Flatten 1-D results and 0-d scalars into one list of floats, one device-to-host copy."""
+    if not values:
+        return []
+    xp = backend.array_module(values[0])
+    flat = xp.concatenate([xp.asarray(v, dtype="float64").reshape(-1) for v in values])
+    return backend.to_host(flat).tolist()
 
 
 def nonfinite_count(data):
     xp = backend.array_module(data)
     return data.size - xp.count_nonzero(xp.isfinite(data))
-
-
-def activation_stats(data, op=None):
-    """Mean, std, fraction of exact zeros (dead ReLU units), NaN/Inf count and, for sigmoid/tanh (``op``),
-    the fraction saturated near their asymptotes. One pass each, few temporaries: these run every step.
-    Mean and std come from the sum and the sum of squares (NaN when a value is not finite)."""
-    xp = backend.array_module(data)
-    flat = data.reshape(-1)
-    size = max(flat.size, 1)
-    mean = flat.sum() / size
-    stats = {
-        "mean": mean,
-        "std": xp.sqrt(xp.maximum(flat.dot(flat) / size - mean * mean, 0)),
-        "zeros": xp.count_nonzero(flat == 0) / size,
-        "nonfinite": nonfinite_count(flat),
-    }
-    if op in SATURATION:
-        low, high = SATURATION[op]
-        margin = SATURATION_MARGIN * (high - low)
-        stats["saturated"] = xp.count_nonzero((flat < low + margin) | (flat > high - margin)) / size
-    return stats
 
 
 def histogram(data, bins):
