@@ -130,18 +130,24 @@ class StepCapture:
 
 
 def _summary(host):
+    empty = {"min": None, "max": None, "mean": None, "std": None, "nonfinite": 0}
     if host.size == 0 or host.dtype.kind not in "fiub":
-        return {"min": None, "max": None, "mean": None, "std": None, "nonfinite": 0}
-    values = host.astype(np.float64)
-    finite = values[np.isfinite(values)]
-    nonfinite = int(values.size - finite.size)
-    if not finite.size:
-        return {"min": None, "max": None, "mean": None, "std": None, "nonfinite": nonfinite}
+        return empty
+    flat = host.reshape(-1)
+    nonfinite = 0
+    if host.dtype.kind == "f" and not np.isfinite(flat.sum()):
+        finite = np.isfinite(flat)
+        nonfinite = int(flat.size - np.count_nonzero(finite))
+        flat = flat[finite]
+        if not flat.size:
+            return empty | {"nonfinite": nonfinite}
+    mean = flat.mean(dtype=np.float64)
+    values = flat.astype(np.float64, copy=False)
     return {
-        "min": float(finite.min()),
-        "max": float(finite.max()),
-        "mean": float(finite.mean()),
-        "std": float(finite.std()),
+        "min": float(flat.min()),
+        "max": float(flat.max()),
+        "mean": float(mean),
+        "std": float(np.sqrt(max(values.dot(values) / values.size - mean * mean, 0.0))),
         "nonfinite": nonfinite,
     }
 
