@@ -328,8 +328,7 @@ class Recorder:
     def _finish_capture(self):
         from .graph import Graph
 
-        graph = self.graphs.get(_signature(self._ops))
-        self._capture.graph = graph if graph is not None else Graph.from_events(self._ops, names=self.model)
+        self._capture.graph = Graph.from_events(self._ops, names=self.model)  # its ids are this step's
         self.captured = self._capture
         self._arm_capture = self._captures_every_step
 

@@ -274,3 +274,15 @@ def test_recorder_as_runner_callback_records_update_ratios():
     ratios = recorder.parameter_stats("update_ratio")["0.weight"]
     assert ratios.shape == (6,) and np.all((ratios > 0) & (ratios < 1))
     assert not recorder._handles  # detached when training ended
+
+
+def test_captured_graph_names_the_tensors_of_the_captured_step():
+    model = nn.Linear(2, 1)
+    recorder = Recorder(model)
+    with recorder:
+        model(gv.ones(1, 2)).sum().backward()
+        recorder.capture_step()
+        model(gv.ones(1, 2)).sum().backward()
+    graph_ids = set(recorder.captured.graph.tensors)
+    for record in recorder.captured.forward():
+        assert {f"t{i}" for i in record.output_ids} <= graph_ids
