@@ -8,27 +8,13 @@ faster on an idle machine and much slower on a busy one). Set MALLOC_TRIM_THRESH
 MALLOC_MMAP_THRESHOLD_=33554432 to see the cost of glibc returning large buffers to the OS.
 """
 
-import argparse
-import time
-
-import gradviz.nn.functional as F
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
+from common import Row, best_time, main
 
 import gradviz as gv
+import gradviz.nn.functional as F
 from gradviz.autograd import events
-
-
-def best_time(fn, repeat, number):
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
-    return min(times)
 
 
 def tiny_op_chain(lib, length=50):
@@ -118,44 +104,28 @@ def cnn_step(lib, functional, batch=64):
     return step
 
 
-def table(quick):
-    repeat, few, many = (3, 5, 20) if quick else (7, 20, 100)
+def table(timing):
+    repeat, few, many = timing
     rows = []
     gv_chain, n = tiny_op_chain(gv)
     torch_chain, _ = tiny_op_chain(torch)
     t_gv, t_torch = best_time(gv_chain, repeat, many), best_time(torch_chain, repeat, many)
-    rows.append(("tiny op forward+backward (per op)", t_gv / n, t_torch / n, "<= 0.6"))
+    rows.append(Row("tiny op forward+backward (per op)", t_gv / n, t_torch / n, "<= 0.6"))
     with events.subscribe(lambda event: None):
         t_sub = best_time(gv_chain, repeat, many)
-    rows.append(("  ... with one event subscriber", t_sub / n, t_gv / n, "<= 1.15 (vs none)"))
+    rows.append(Row("  ... with one event subscriber", t_sub / n, t_gv / n, "<= 1.15 (vs none)"))
     t_gv, t_torch = (
         best_time(mlp_step(gv, F), repeat, few),
         best_time(mlp_step(torch, torch.nn.functional), repeat, few),
     )
     t_np = best_time(mlp_step_numpy(), repeat, few)
-    rows.append(("MLP 784-256-256-10 step, batch 128", t_gv, t_torch, "~1 (parity)"))
-    rows.append(("  ... vs hand-written numpy floor", t_gv, t_np, "<= 1.2"))
+    rows.append(Row("MLP 784-256-256-10 step, batch 128", t_gv, t_torch, "~1 (parity)"))
+    rows.append(Row("  ... vs hand-written numpy floor", t_gv, t_np, "<= 1.2"))
     t_gv = best_time(cnn_step(gv, F), repeat, max(few // 4, 2))
     t_torch = best_time(cnn_step(torch, torch.nn.functional), repeat, max(few // 4, 2))
-    rows.append(("CNN 2x(conv3x3+pool) step, batch 64", t_gv, t_torch, "<= 2"))
+    rows.append(Row("CNN 2x(conv3x3+pool) step, batch 64", t_gv, t_torch, "<= 2"))
     return rows
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
-    quick = parser.parse_args().quick
-    default_threads = torch.get_num_threads()
-    for threads in (1, None):
-        label = "1 thread" if threads == 1 else f"default threads ({default_threads})"
-        torch.set_num_threads(threads or default_threads)
-        with threadpool_limits(limits=threads):
-            rows = table(quick)
-        print(f"\n{label}")
-        print(f"{'benchmark':42} {'gradviz':>11} {'reference':>11} {'ratio':>7}  target")
-        for name, mine, reference, target in rows:
-            print(f"{name:42} {mine * 1e3:9.3f}ms {reference * 1e3:9.3f}ms {mine / reference:7.2f}  {target}")
-
-
 if __name__ == "__main__":
-    main()
+    main(__doc__, table)
