@@ -1,0 +1,130 @@
+"""The local backward rule of every op, in words, for the graph view's side panel.
+
+``grad`` is the gradient arriving for the op's output; each rule says what the op sends back to each
+argument. Keys are ``Function.name`` values (several Functions may share a name, e.g. ``to``); the
+tests check that every Function in ``gradviz.ops`` has an entry here.
+"""
+
+_SHAPE_ONLY = "grad_x = grad reshaped back to x's shape (the values are untouched, only rearranged)"
+_NOT_DIFFERENTIABLE = "no gradient: the output is boolean or integer, so nothing flows back"
+_PASS_THROUGH = "grad_x = grad (the values pass through unchanged)"
+
+RULES = {
+    # arithmetic
+    "add": "grad_a = grad, grad_b = grad (each summed over the dimensions it was broadcast along)",
+    "sub": "grad_a = grad, grad_b = -grad (summed over broadcast dimensions)",
+    "mul": "grad_a = grad · b, grad_b = grad · a",
+    "div": "grad_a = grad / b, grad_b = -grad · a / b²",
+    "neg": "grad_x = -grad",
+    "pow": "grad_a = grad · b · a^(b-1), grad_b = grad · a^b · ln a",
+    # linear algebra
+    "matmul": "grad_A = grad @ Bᵀ, grad_B = Aᵀ @ grad (batch dimensions summed where broadcast)",
+    "mm": "grad_A = grad @ Bᵀ, grad_B = Aᵀ @ grad",
+    "bmm": "grad_A = grad @ Bᵀ, grad_B = Aᵀ @ grad, batch by batch",
+    "linear": "y = x @ Wᵀ + b: grad_x = grad @ W, grad_W = gradᵀ @ x, grad_b = grad summed over rows",
+    # elementwise
+    "exp": "grad_x = grad · exp(x) (the output itself)",
+    "log": "grad_x = grad / x",
+    "sqrt": "grad_x = grad / (2·√x)",
+    "abs": "grad_x = grad · sign(x)",
+    "sin": "grad_x = grad · cos(x)",
+    "cos": "grad_x = -grad · sin(x)",
+    "tanh": "grad_x = grad · (1 - tanh²(x))",
+    "tanh_backward": "the derivative of grad · (1 - y²): the second-order part of tanh",
+    "sigmoid": "grad_x = grad · σ(x) · (1 - σ(x))",
+    "sigmoid_backward": "the derivative of grad · y · (1 - y): the second-order part of sigmoid",
+    "relu": "grad_x = grad where x > 0, else 0",
+    "leaky_relu": "grad_x = grad where x > 0, else grad · negative_slope",
+    "gelu": "grad_x = grad · (Φ(x) + x·φ(x)), Φ/φ the normal CDF/density (tanh form if approximate)",
+    "gelu_backward": "the derivative of grad · gelu'(x): the second-order part of gelu",
+    "erf": "grad_x = grad · 2/√π · exp(-x²)",
+    "softplus": "grad_x = grad · σ(β·x) (grad where β·x is above the threshold)",
+    "logsigmoid": "grad_x = grad · (1 - σ(x))",
+    "clamp": "grad_x = grad where min ≤ x ≤ max, else 0 (the bounds get grad where they were chosen)",
+    "maximum": "grad goes to whichever of a, b is larger (split evenly on ties)",
+    "minimum": "grad goes to whichever of a, b is smaller (split evenly on ties)",
+    "where": "grad_a = grad where cond, grad_b = grad where not cond; cond gets none",
+    "dropout": "grad_x = grad · mask / (1 - p): the same units dropped, the same scaling",
+    # softmax family and losses
+    "softmax": "grad_x = y · (grad - Σ(grad · y)) along dim, y the softmax output",
+    "log_softmax": "grad_x = grad - softmax(x) · Σ grad along dim",
+    "logsumexp": "grad_x = grad · softmax(x) along the reduced dimensions",
+    "nll_loss": "grad_logp = -weight[target] · grad at each target class, 0 elsewhere "
+    "(÷ the total weight for a mean)",
+    # reductions
+    "sum": "grad_x = grad broadcast back over the summed dimensions",
+    "mean": "grad_x = grad broadcast back over the reduced dimensions ÷ their size",
+    "prod": "grad_x = grad · (product of all the other elements)",
+    "amax": "grad goes to the maximal elements (split evenly between ties)",
+    "amin": "grad goes to the minimal elements (split evenly between ties)",
+    "max": "grad goes to the element(s) that were the maximum; the others get 0",
+    "min": "grad goes to the element(s) that were the minimum; the others get 0",
+    "var": "grad_x = grad · 2·(x - mean) / (N - correction)",
+    "std": "grad_x = grad · (x - mean) / ((N - correction) · std)",
+    "argmax": _NOT_DIFFERENTIABLE,
+    "argmin": _NOT_DIFFERENTIABLE,
+    # normalisation
+    "standardize": "grad_x = (grad - mean(grad) - x̂ · mean(grad · x̂)) / std, x̂ the standardized input",
+    "layer_norm": "grad_x = (grad - mean(grad) - x̂ · mean(grad · x̂)) / std over the normalized dims",
+    "batch_norm": "grad_x = (grad - mean(grad) - x̂ · mean(grad · x̂)) / std over the batch (and space)",
+    # shapes
+    "reshape": _SHAPE_ONLY,
+    "view": _SHAPE_ONLY,
+    "squeeze": _SHAPE_ONLY,
+    "unsqueeze": _SHAPE_ONLY,
+    "flatten": _SHAPE_ONLY,
+    "unflatten": _SHAPE_ONLY,
+    "transpose": "grad_x = grad with the same two dimensions swapped back",
+    "permute": "grad_x = grad permuted by the inverse permutation",
+    "expand": "grad_x = grad summed over the expanded dimensions",
+    "sum_to": "grad_x = grad broadcast (expanded) back to x's shape",
+    "cat": "each input gets its own slice of grad along dim",
+    "stack": "each input gets its own slice grad[i] along dim",
+    "split": "grad_x = the pieces' gradients concatenated along dim (zeros for unused pieces)",
+    "unbind": "grad_x = the slices' gradients stacked along dim (zeros for unused slices)",
+    # indexing
+    "index": "grad_x = zeros of x's shape with grad added at the indexed positions",
+    "index_select": "grad_x = zeros with grad added back at the selected indices",
+    "gather": "grad_x = zeros with grad scattered (added) back to the gathered positions",
+    "take_along_dim": "grad_x = zeros with grad scattered (added) back to the taken positions",
+    "index_put_add": "grad_values = grad read at the positions the values were put",
+    "masked_fill": "grad_x = grad where the mask is False; the fill value gets the sum of grad where True",
+    "nonzero": _NOT_DIFFERENTIABLE,
+    "embedding": "grad_W[i] = Σ grad over the positions that looked up row i (padding_idx gets none)",
+    "embedding_backward": "the derivative of the scatter into the table: grad rows gathered back by index",
+    # padding, pooling, convolution
+    "pad": "grad_x = grad with the padded border cut off",
+    "pad_backward": "the derivative of cutting off the border: grad padded with zeros again",
+    "window_sum": "grad_x = each window's grad, times its weights, added back onto its pixels",
+    "window_scatter": "the adjoint of window_sum: grad summed over each window, times its weights",
+    "avg_pool2d": "grad_x = each window's grad ÷ window size, spread evenly over its pixels",
+    "max_pool2d": "grad_x = each window's grad, routed to the pixel that was the maximum",
+    "adaptive_avg_pool2d": "grad_x = each cell's grad ÷ cell size, spread evenly over its pixels",
+    "conv2d": "grad_x = transposed convolution of grad with W, grad_W = grad correlated with x, "
+    "grad_b = grad summed over batch and space",
+    "conv_input_grad": "the derivative of the transposed convolution: a convolution again",
+    "conv_weight_grad": "the derivative of grad_W = grad ⋆ x with respect to grad and x",
+    # conversions and pass-through
+    "to": "grad_x = grad converted back to x's dtype and device",
+    "clone": _PASS_THROUGH,
+    "backward_hook": "the gradients pass through unchanged after the module's backward hooks saw them",
+    "accumulate_grad": "adds the arriving grad into the leaf's .grad",
+    # comparisons and logic
+    **dict.fromkeys(
+        [
+            *("eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "isfinite"),
+            *("logical_and", "logical_or", "logical_xor", "logical_not"),
+            *("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "all", "any"),
+        ],
+        _NOT_DIFFERENTIABLE,
+    ),
+}
+
+
+def backward_rule(op_name):
+    """The rule for ``op_name`` as ``"name: rule"``; a generic sentence for an op not listed (a custom
+    Function a user wrote)."""
+    rule = RULES.get(op_name)
+    if rule is None:
+        rule = "grad_input = grad · ∂output/∂input: this op's own backward() computes it"
+    return f"{op_name}: {rule}"
