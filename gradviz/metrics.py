@@ -1,15 +1,19 @@
 """Metrics that accumulate over batches: ``update`` per batch, ``accumulate`` for the epoch, ``reset``."""
 
+import copy
+
 from .autograd.grad_mode import no_grad
 
 
 class Accuracy:
     """Fraction of correct predictions. Scores of shape (N, C) are classified by argmax; scores of
     shape (N,) or (N, 1) are binary logits (positive means class 1), or probabilities with
-    ``is_logits=False`` (above 0.5 means class 1)."""
+    ``is_logits=False`` (above 0.5 means class 1). Labels equal to ``ignore_index`` (e.g. the PAD token of
+    a sequence) are not counted."""
 
-    def __init__(self, is_logits=True):
+    def __init__(self, is_logits=True, ignore_index=None):
         self.is_logits = is_logits
+        self.ignore_index = ignore_index
         self.reset()
 
     def reset(self):
@@ -20,8 +24,14 @@ class Accuracy:
         with no_grad():
             predicted = self._classes(scores)
             labels = labels.reshape(predicted.shape)
-            self.correct += int((predicted == labels).sum().item())
-            self.total += int(labels.numel())
+            correct = predicted == labels
+            if self.ignore_index is None:
+                self.total += int(labels.numel())
+            else:
+                counted = labels != self.ignore_index
+                correct = correct & counted
+                self.total += int(counted.sum().item())
+            self.correct += int(correct.sum().item())
 
     def _classes(self, scores):
         if scores.ndim == 2 and scores.shape[1] > 1:
@@ -34,7 +44,8 @@ class Accuracy:
 
     def __call__(self, scores, labels):
         """The accuracy of one batch, without touching the running totals."""
-        batch = Accuracy(self.is_logits)
+        batch = copy.copy(self)
+        batch.reset()
         batch.update(scores, labels)
         return batch.accumulate()
 

@@ -8,6 +8,8 @@ A callback is any object with some of these methods; each receives the runner fi
 to end training cleanly after the current step.
 """
 
+import contextlib
+
 from tqdm.auto import tqdm
 
 from . import backend
@@ -18,6 +20,24 @@ from .metrics import Mean
 
 class StopTraining(Exception):  # noqa: N818 - a signal, not an error
     """Raised by a callback to stop training; the runner keeps everything learned so far."""
+
+
+@contextlib.contextmanager
+def _eval_mode(model):
+    """Eval mode (dropout off, batch norm on its running statistics) inside the block; afterwards the
+    mode the model was in before."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+def _say(bar, message):
+    """Print a log line above the progress bar; nothing at all when the bar is off (``progress=False``)."""
+    if not bar.disable:
+        bar.write(message)
 
 
 class Runner:
@@ -78,8 +98,9 @@ class Runner:
         progress=True,
     ):
         """Train for ``num_epochs``. With a dev loader, evaluate every ``eval_steps`` steps (0: after
-        every epoch), keep the weights with the best dev score (saved to ``save_path`` if given) and,
-        with ``restore_best``, load them back at the end."""
+        every epoch), keep the weights with the best dev score (without a metric: the lowest dev loss;
+        ``best_score`` is then minus that loss), saved to ``save_path`` if given, and, with
+        ``restore_best``, load them back at the end. ``progress=False`` prints nothing: no bar, no logs."""
         total = num_epochs * len(train_loader)
         bar = tqdm(total=total, disable=not progress, desc="training", unit="step")
         self._notify("on_train_begin")
@@ -90,7 +111,7 @@ class Runner:
                     self._evaluate_and_keep_best(dev_loader, save_path, bar)
                 self._notify("on_epoch_end", epoch)
         except StopTraining:
-            bar.write(f"training stopped at step {self.global_step}")
+            _say(bar, f"training stopped at step {self.global_step}")
         finally:
             bar.close()
         if restore_best and self.best_state is not None:
@@ -108,7 +129,7 @@ class Runner:
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{loss:.4f}", refresh=False)
             if log_steps and self.global_step % log_steps == 0:
-                bar.write(f"[train] epoch {epoch} step {self.global_step}: loss {loss:.4f}")
+                _say(bar, f"[train] epoch {epoch} step {self.global_step}: loss {loss:.4f}")
             self._notify("on_step_end", self.global_step, loss)
             if dev_loader is not None and eval_steps and self.global_step % eval_steps == 0:
                 self._evaluate_and_keep_best(dev_loader, save_path, bar)
@@ -118,40 +139,39 @@ class Runner:
         score, loss = self.evaluate(loader)
         self.dev_scores.append((self.global_step, score))
         self.dev_losses.append((self.global_step, loss))
-        improved = self.best_score is None or score > self.best_score
+        merit = -loss if score is None else score
+        improved = self.best_score is None or merit > self.best_score
         if improved:
-            self.best_score = score
+            self.best_score = merit
             self.best_state = {k: v.clone() for k, v in self.model.state_dict().items()}
             if save_path is not None:
                 self.save_model(save_path)
+        shown = "" if score is None else f"dev score {score:.4f}, "
         mark = " (best)" if improved else ""
-        bar.write(f"[evaluate] step {self.global_step}: dev score {score:.4f}, dev loss {loss:.4f}{mark}")
+        _say(bar, f"[evaluate] step {self.global_step}: {shown}dev loss {loss:.4f}{mark}")
         self._notify("on_evaluate", score, loss)
 
     @no_grad()
     def evaluate(self, loader):
         """(metric score, mean loss) over a loader, in eval mode; the score is None without a metric."""
-        self.model.eval()
         losses = Mean()
         if self.metric is not None:
             self.metric.reset()
-        for inputs, labels in loader:
-            inputs, labels = self._to_device(inputs), self._to_device(labels)
-            scores = self.model(inputs)
-            losses.update(self.loss_fn(scores, labels).item(), len(labels))
-            if self.metric is not None:
-                self.metric.update(scores, labels)
-        self.model.train()
+        with _eval_mode(self.model):
+            for inputs, labels in loader:
+                inputs, labels = self._to_device(inputs), self._to_device(labels)
+                scores = self.model(inputs)
+                losses.update(self.loss_fn(scores, labels).item(), len(labels))
+                if self.metric is not None:
+                    self.metric.update(scores, labels)
         score = self.metric.accumulate() if self.metric is not None else None
         return score, losses.accumulate()
 
     @no_grad()
     def predict(self, inputs):
-        self.model.eval()
-        try:
+        """The model's output for ``inputs``, in eval mode, without recording gradients."""
+        with _eval_mode(self.model):
             return self.model(self._to_device(inputs))
-        finally:
-            self.model.train()
 
     def save_model(self, path):
         from .io import save
