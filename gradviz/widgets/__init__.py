@@ -1,2 +1,6 @@
-"""Jupyter views of the recorder's data. Plain-Python view models (layout, what a view shows) live here
-beside the ipywidgets/plotly views that draw them; views hold no engine logic."""
+"""Jupyter widgets (ipywidgets + plotly) that draw what the recorder measured. They hold no engine
+logic and run no training in their callbacks: they map the recorder's data to pictures."""
+
+from .graph_view import GraphView
+from .plot import Plot
+from .step_debugger import StepDebugger
