@@ -155,14 +155,3 @@ def scatter_add(target, index, values):
         import cupyx
 
         cupyx.scatter_add(target, index, values)
-
-
-def segment_reduce(ufunc_name, joined, starts):
-    """``ufunc.reduceat`` (``'add'`` or ``'maximum'``) over consecutive non-empty segments of a 1-D
-    array beginning at ``starts``: numpy and the simulated device in one call, CuPy one kernel each."""
-    xp = array_module(joined)
-    if xp.__name__.startswith("cupy"):
-        bounds = list(starts) + [joined.size]
-        reduce = xp.sum if ufunc_name == "add" else xp.max
-        return xp.stack([reduce(joined[a:b]) for a, b in zip(bounds, bounds[1:])])
-    return getattr(xp, ufunc_name).reduceat(joined, starts)
