@@ -198,7 +198,8 @@ _EMPTY_PANEL = (
 
 def _panel_html(detail):
     rows = [f"<b>{html.escape(detail['title'])}</b> <span style='color:#666'>({detail['kind']})</span>"]
-    rows.append(f"<pre style='white-space:pre-wrap;font-size:11px'>{html.escape(detail['hover'])}</pre>")
+    hover = html.escape(detail["hover"].replace("<br>", "\n"))
+    rows.append(f"<pre style='white-space:pre-wrap;font-size:11px'>{hover}</pre>")
     if detail["rule"]:
         rows.append(f"<div><b>backward rule:</b> {html.escape(detail['rule'])}</div>")
     for label in ("value", "grad"):

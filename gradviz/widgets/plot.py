@@ -8,9 +8,11 @@ and its small ESM evaluates the bundle the first time and caches ``Plotly`` for 
 Updates are deltas: :meth:`Plot.update` sends only the changed trace and layout properties, in one
 message. The synced ``figure`` trait is the state a *new* view draws (a page reload, a second display,
 Voila connecting late); it is refreshed with the current figure at most every ``snapshot_interval``
-seconds and on :meth:`Plot.flush`, and the deltas that follow are absolute, so a late view converges.
+seconds (on the kernel's event loop once it is free) and on :meth:`Plot.flush`, and the deltas that
+follow are absolute, so a late view converges.
 """
 
+import asyncio
 import copy
 import functools
 import json
@@ -92,6 +94,7 @@ class Plot(anywidget.AnyWidget):
         self.current = copy.deepcopy(self.figure)
         self.snapshot_interval = snapshot_interval
         self._last_snapshot = time.monotonic()
+        self._pending_flush = None
         self._callbacks = {"click": [], "key": []}
         self.on_msg(self._on_message)
 
@@ -106,11 +109,26 @@ class Plot(anywidget.AnyWidget):
         self.send({"type": "delta", "delta": {"traces": traces, "layout": layout}})
         if time.monotonic() - self._last_snapshot >= self.snapshot_interval:
             self.flush()
+        else:
+            self._schedule_flush()
 
     def flush(self):
         """Make the synced state the current figure, for views created from now on."""
+        if self._pending_flush is not None:
+            self._pending_flush.cancel()
+            self._pending_flush = None
         self.figure = copy.deepcopy(self.current)
         self._last_snapshot = time.monotonic()
+
+    def _schedule_flush(self):
+        """Sync the state once the kernel's event loop is free (after a click, or after a training cell)."""
+        if self._pending_flush is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._pending_flush = loop.call_later(self.snapshot_interval, self.flush)
 
     def replace(self, figure):
         """Draw a different figure (a new structure); every view redraws."""
