@@ -71,6 +71,7 @@ class StepCapture:
     records: list = field(default_factory=list)
     bytes_used: int = 0
     graph: object = None
+    _seen: dict = field(default_factory=dict, repr=False)
 
     def forward(self):
         return [r for r in self.records if isinstance(r, CapturedOp) and r.phase == "forward"]
@@ -90,7 +91,16 @@ class StepCapture:
         return None
 
     def value(self, data):
-        """A :class:`Value` of an array, whole if the remaining budget allows, else summarised."""
+        """A :class:`Value` of an array, whole if the remaining budget allows, else summarised. An array
+        met again (an op's output is the next op's input; a gradient sent is a gradient received) is
+        recorded once and shared; the step keeps every array alive, so its id is a safe key."""
+        seen = self._seen.get(id(data))
+        if seen is not None:
+            return seen
+        self._seen[id(data)] = record = self._new_value(data)
+        return record
+
+    def _new_value(self, data):
         host = np.asarray(backend.to_host(data))
         record = Value(tuple(host.shape), host.dtype.name, _summary(host))
         if self.bytes_used + host.nbytes <= self.max_bytes:
@@ -119,7 +129,8 @@ class StepCapture:
         )
 
     def add_leaf_grad(self, tensor_id, name, grad):
-        self.records.append(LeafGrad(len(self.records), tensor_id, name, self.value(grad.data)))
+        """``.grad`` grows in place, so each moment gets its own copy (never the shared one)."""
+        self.records.append(LeafGrad(len(self.records), tensor_id, name, self._new_value(grad.data)))
 
     def _value_or_text(self, value):
         if value is None:

@@ -329,6 +329,7 @@ class Recorder:
         from .graph import Graph
 
         self._capture.graph = Graph.from_events(self._ops, names=self.model)  # its ids are this step's
+        self._capture._seen.clear()
         self.captured = self._capture
         self._arm_capture = self._captures_every_step
 

@@ -137,7 +137,7 @@ class Race:
             for group in self.racer(name).optimizer.param_groups:
                 group["lr"] = value
 
-    def grid(self, resolution=120):
+    def grid(self, resolution=80):
         """``(xs, ys, values)`` of the surface on a grid over its range, computed once with gradviz ops."""
         if self._grid is None or len(self._grid[0]) != resolution:
             xs = np.linspace(*self.surface.x_range, resolution)

@@ -37,7 +37,22 @@ def recorded():
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+    _BASES["tensor"] = min(int(t[1:]) for t in recorder.graph().tensors) - 1
+    _BASES["op"] = min(int(o[2:]) for o in recorder.graph().ops)
     return recorder
+
+
+_BASES = {}
+
+
+def T(n):  # noqa: N802
+    """The id of the n-th tensor of the recorded graph as it would be in a fresh process (engine ids
+    keep growing across tests, so they are written relative to the graph's first ones)."""
+    return f"t{n + _BASES['tensor']}"
+
+
+def OP(n):  # noqa: N802
+    return f"op{n + _BASES['op']}"
 
 
 def test_collapsing_and_expanding_modules_changes_the_visible_nodes(recorded):
@@ -45,11 +60,11 @@ def test_collapsing_and_expanding_modules_changes_the_visible_nodes(recorded):
     graph = view.graph
     assert len(view.nodes) == len(graph.ops) + len(graph.tensors) == 21  # small: everything shown
     view.set_depth(0)  # input, 3 boxes, pow, its output, mean, the loss
-    assert list(view.nodes) == ["t12", "module:0", "module:1", "module:2", "op5", "t18", "op6", "t19"]
+    assert list(view.nodes) == [T(12), "module:0", "module:1", "module:2", OP(5), T(18), OP(6), T(19)]
     assert view.toggle("module:1") is True  # box 1 opens into boxes 1.0 and 1.1
     assert len(view.nodes) == 9 and {"module:1.0", "module:1.1"} <= set(view.nodes)
     assert view.toggle("1.0") is True  # the linear op, its weight, bias and output replace the box
-    assert len(view.nodes) == 12 and view.nodes["op2"].kind == "op"
+    assert len(view.nodes) == 12 and view.nodes[OP(2)].kind == "op"
     assert view.toggle("1") is False
     assert len(view.nodes) == 8
     assert view.toggle("1") is True and len(view.nodes) == 12  # re-opening keeps 1.0 open
@@ -61,9 +76,9 @@ def test_edges_inside_a_box_disappear_and_edges_into_it_are_merged(recorded):
     view = GraphViewModel(recorder=recorded)
     view.set_depth(0)
     keys = {edge.key for edge in view.edges}
-    assert ("t12", "module:0") in keys and ("module:0", "module:1") in keys
+    assert (T(12), "module:0") in keys and ("module:0", "module:1") in keys
     merged = next(e for e in view.edges if e.key == ("module:0", "module:1"))
-    assert [(e.source, e.target) for e in merged.graph_edges] == [("t14", "op2")]
+    assert [(e.source, e.target) for e in merged.graph_edges] == [(T(14), OP(2))]
 
 
 def transformer(layers):
@@ -88,26 +103,26 @@ def test_a_transformer_opens_at_the_deepest_depth_that_keeps_150_nodes():
 def test_nodes_are_styled_by_kind_and_parameters_are_marked(recorded):
     data = GraphViewModel(recorder=recorded).to_plot_data()["nodes"]
     kinds = dict(zip(data["ids"], data["kinds"]))
-    assert kinds["t12"] == "input" and kinds["t1"] == "parameter" and kinds["op0"] == "op"
-    assert kinds["t19"] == "output" and kinds["t13"] == "intermediate"
+    assert kinds[T(12)] == "input" and kinds[T(1)] == "parameter" and kinds[OP(0)] == "op"
+    assert kinds[T(19)] == "output" and kinds[T(13)] == "intermediate"
     symbols = dict(zip(data["ids"], data["symbols"]))
-    assert symbols["t1"] != symbols["t12"] != symbols["op0"]
+    assert symbols[T(1)] != symbols[T(12)] != symbols[OP(0)]
     assert [i for i, marked in zip(data["ids"], data["parameter"]) if marked] == [
-        "t1",
-        "t3",
-        "t5",
-        "t7",
-        "t9",
-        "t11",
+        T(1),
+        T(3),
+        T(5),
+        T(7),
+        T(9),
+        T(11),
     ]
 
 
 def test_hover_text_names_op_shapes_dtype_module_and_statistics(recorded):
     view = GraphViewModel(recorder=recorded)
-    weight = view.hover_text("t1")
+    weight = view.hover_text(T(1))
     assert "0.0.weight" in weight and "[4, 3]" in weight and "float32" in weight and "module: 0.0" in weight
     assert "grad (step 3)" in weight and "grad_norm" in weight
-    op = view.hover_text("op0")
+    op = view.hover_text(OP(0))
     assert "linear" in op and "float32[5, 3]" in op and "float32[5, 4]" in op and "module: 0.0" in op
     assert "value (step 3)" in op
     view.set_depth(0)
@@ -118,11 +133,11 @@ def test_hover_text_names_op_shapes_dtype_module_and_statistics(recorded):
 def test_hover_values_equal_the_captured_step(recorded):
     view = GraphViewModel(recorder=recorded)
     first = recorded.captured.forward()[0]
-    value = view.detail("op0")["value"]
+    value = view.detail(OP(0))["value"]
     assert value.summary == first.outputs[0].summary
     np.testing.assert_array_equal(value.array, first.outputs[0].array)
     weight_grad = [g for g in recorded.captured.leaf_grads() if g.name == "0.0.weight"][-1]
-    assert view.detail("t1")["grad"] is weight_grad.value
+    assert view.detail(T(1))["grad"] is weight_grad.value
 
 
 def function_names():
@@ -148,8 +163,8 @@ def test_every_op_of_the_engine_has_a_backward_rule_in_words():
 
 def test_the_click_panel_shows_the_rule_of_an_op(recorded):
     view = GraphViewModel(recorder=recorded)
-    assert view.detail("op1")["rule"].startswith("relu: ")
-    assert view.detail("t1")["rule"] is None
+    assert view.detail(OP(1))["rule"].startswith("relu: ")
+    assert view.detail(T(1))["rule"] is None
 
 
 def test_edge_norms_equal_the_recorders_numbers_and_bigger_norms_are_hotter(recorded):
@@ -172,7 +187,7 @@ def test_edge_norms_equal_the_recorders_numbers_and_bigger_norms_are_hotter(reco
         assert color == PALETTE[level - 1]
     widths = [width for _, _, (_, width) in measured]
     assert widths == sorted(widths)
-    input_edge = next(e for e in view.edges if e.key == ("t12", "op0"))
+    input_edge = next(e for e in view.edges if e.key == (T(12), OP(0)))
     assert view.edge_styles()[input_edge.key][0] == NO_DATA_COLOR  # x needs no gradient
 
 
@@ -185,12 +200,12 @@ def test_set_step_recolours_the_edges_and_returns_only_what_changed(recorded):
     now = view.edge_styles()
     assert delta["edges"] and delta["edges"] == {k: s for k, s in now.items() if latest[k] != s}
     norms = recorded.edge_norms()
-    edge = next(e for e in view.edges if e.key == ("t1", "op0"))
+    edge = next(e for e in view.edges if e.key == (T(1), OP(0)))
     assert view.edge_norm(edge) == pytest.approx(norms[(0, 1)][0])
     traces = view.to_plot_data()["edges"]
     for bucket, trace in delta["edge_traces"].items():
         assert trace == traces[bucket]
-    assert "t1" in delta["hovertext"] and delta["hovertext"]["t1"] == view.hover_text("t1")
+    assert T(1) in delta["hovertext"] and delta["hovertext"][T(1)] == view.hover_text(T(1))
     assert view.set_step(0) == {"step": 0, "edges": {}, "edge_traces": {}, "hovertext": {}}
 
 
