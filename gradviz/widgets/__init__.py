@@ -2,5 +2,6 @@
 logic and run no training in their callbacks: they map the recorder's data to pictures."""
 
 from .graph_view import GraphView
+from .optimizer_race import ModelRace, OptimizerRace
 from .plot import Plot
 from .step_debugger import StepDebugger
