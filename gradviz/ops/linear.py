@@ -38,12 +38,17 @@ def _check(input, weight, bias):  # noqa: A002 - PyTorch's argument name
             f"{tuple(weight.shape)}; weight must be (out_features, in_features) with in_features equal to "
             "the input's last dimension"
         )
-    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+    out_shape = (*input.shape[:-1], weight.shape[0])
+    if bias is not None and not _broadcasts_to(tuple(bias.shape), out_shape):
         raise ShapeError(
             f"linear: bias of shape {tuple(bias.shape)} does not match weight of shape "
-            f"{tuple(weight.shape)}; "
-            f"expected bias of shape ({weight.shape[0]},)"
+            f"{tuple(weight.shape)}; expected bias of shape ({weight.shape[0]},) (or any shape that "
+            f"broadcasts to the output's {out_shape}, as PyTorch's addmm allows)"
         )
+
+
+def _broadcasts_to(shape, target):
+    return len(shape) <= len(target) and all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))
 
 
 def linear(input, weight, bias=None):  # noqa: A002

@@ -5,6 +5,7 @@ import torch.nn.functional as TF
 
 import gradviz as gv
 import gradviz.nn.functional as F
+from gradviz.errors import ShapeError
 from tests.oracle import check, host
 
 rng = np.random.default_rng(0)
@@ -276,3 +277,11 @@ def test_attention_errors():
         F.scaled_dot_product_attention(q, k, v[:, :, :4])
     with pytest.raises(TypeError, match=r"attn_mask must be bool .* got gradviz.int64"):
         F.scaled_dot_product_attention(q, k, v, attn_mask=gv.ones(3, 5, dtype=gv.int64))
+
+
+def test_linear_accepts_a_bias_that_broadcasts_to_the_output(device):
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((3, 4)), rng.standard_normal((5, 4)), rng.standard_normal((3, 5))
+    check(F.linear, torch.nn.functional.linear, x, w, b, device=device)
+    with pytest.raises(ShapeError, match=r"bias of shape \(2, 5\)"):
+        F.linear(gv.ones(3, 4), gv.ones(5, 4), gv.ones(2, 5))

@@ -26,14 +26,19 @@ __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 # ---- one time step; ``x_t`` is the step's input projection x W_ih^T + b_ih, ``state`` a tuple ----
 
 
+def _pre_activation(x_t, h, weight_hh, bias_hh):
+    """x_t + h W_hh^T (+ b_hh) as one ``linear`` op whose bias is the input projection."""
+    return linear(h, weight_hh, x_t if bias_hh is None else x_t + bias_hh)
+
+
 def _elman_step(activation, x_t, state, weight_hh, bias_hh):
     (h,) = state
-    return (activation(x_t + linear(h, weight_hh, bias_hh)),)
+    return (activation(_pre_activation(x_t, h, weight_hh, bias_hh)),)
 
 
 def _lstm_step(x_t, state, weight_hh, bias_hh):
     h, c = state
-    i, f, g, o = chunk(x_t + linear(h, weight_hh, bias_hh), 4, -1)
+    i, f, g, o = chunk(_pre_activation(x_t, h, weight_hh, bias_hh), 4, -1)
     c = sigmoid(f) * c + sigmoid(i) * tanh(g)
     return sigmoid(o) * tanh(c), c
 
