@@ -80,10 +80,11 @@ def vanishing(recorder, t):
     evidence = {"first_layer": first, "first_norm": first_norm, "last_layer": last, "last_norm": last_norm}
     if last_norm > 0 and first_norm / last_norm <= t.vanish_ratio:
         ratio = first_norm / last_norm
+        orders = abs(math.log10(max(ratio, 1e-300)))
         message = (
             f"the gradient reaching {first} is {ratio:.1e} of the one at {last} "
-            f"({math.log10(max(ratio, 1e-300)):.0f} orders of magnitude smaller): the layers near the input "
-            "barely learn; try ReLU with Kaiming initialisation, normalisation layers or residual connections"
+            f"({orders:.0f} orders of magnitude smaller): the layers near the input barely learn; "
+            "try ReLU with Kaiming initialisation, normalisation layers or residual connections"
         )
         return [Finding("vanishing", message, step, first, None, evidence | {"ratio": ratio})]
     tiny = [(n, v) for n, v in weights if v < t.floor]

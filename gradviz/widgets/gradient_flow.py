@@ -34,7 +34,7 @@ TYPICAL_UPDATE_RATIO = 1e-3
 
 
 class GradientFlow(LiveView, widgets.VBox):
-    def __init__(self, recorder, *, on_open_graph=None, interval=0.1):
+    def __init__(self, recorder, *, on_open_graph=None, interval=0.1, budget=0.05):
         self.recorder = recorder
         self.on_open_graph = on_open_graph or self.open_graph
         self.findings = []
@@ -46,7 +46,7 @@ class GradientFlow(LiveView, widgets.VBox):
         self.findings_box.add_class("gradviz-findings")
         self.graph_area = widgets.VBox()
         self.graph_area.add_class("gradviz-flow-graph")
-        self._start_live(_skeleton(), interval)
+        self._start_live(_skeleton(), interval, budget)
         self.plot.add_class("gradviz-flow-plot")
         self.plot.on_click(self._on_click)
         super().__init__([self.plot, self.findings_box, self.graph_area])
@@ -58,22 +58,23 @@ class GradientFlow(LiveView, widgets.VBox):
         return list(self.recorder.gradient_flow("grad_norm"))
 
     def _dynamic(self):
-        recorder, layers = self.recorder, self.layers()
-        steps = recorder.steps()
+        recorder = self.recorder
+        grad_norms = recorder.gradient_flow("grad_norm")
+        layers, steps = list(grad_norms), recorder.steps()
         self.findings = recorder.diagnose()
-        norms = _log_matrix(recorder.gradient_flow("grad_norm"), layers, len(steps))
+        logs = _log_matrix(grad_norms, layers, len(steps))
         traces = {
             MEAN_BARS: _bars(recorder.gradient_flow("grad_mean_abs"), layers),
             MAX_BARS: _bars(recorder.gradient_flow("grad_max_abs"), layers),
             RATIO_BARS: _bars(recorder.parameter_stats("update_ratio"), layers),
-            HEATMAP: {"x": steps.tolist(), "y": layers, "z": norms.T.tolist(), **_log_colorbar(norms)},
+            HEATMAP: {"x": steps, "y": layers, "z": logs.T, **_log_colorbar(logs)},
             BADGES: self._badges(layers),
         }
         latest = f" at step {int(steps[-1])}" if len(steps) else ""
         layout = {
             "height": max(320, 140 + 26 * len(layers)),
             "yaxis.categoryarray": layers,
-            "xaxis.title.text": f"mean and max |grad|{latest}",
+            "xaxis.title.text": f"|grad|{latest}",
             "xaxis3.title.text": f"‖grad‖ per step ({len(steps)} recorded)",
         }
         return traces, layout
@@ -115,9 +116,9 @@ class GradientFlow(LiveView, widgets.VBox):
         self.findings_box.children = tuple(self._finding_rows.values()) or (self.no_findings,)
 
     def _finding_row(self, key, finding):
-        text = widgets.HTML(_finding_html(finding))
+        text = widgets.HTML(_finding_html(finding), layout=widgets.Layout(flex="1 1 auto"))
         text.add_class("gradviz-finding-text")
-        button = widgets.Button(description="show in graph", layout=widgets.Layout(width="auto"))
+        button = widgets.Button(description="show in graph", layout=widgets.Layout(flex="0 0 130px"))
         button.add_class("gradviz-finding-open")
         button.on_click(lambda _: self._open(key))
         row = widgets.HBox([text, button])
@@ -208,7 +209,7 @@ def _finding_html(finding):
 
 
 def _latest(series, layers):
-    return [float(series[name][-1]) if len(series.get(name, ())) else math.nan for name in layers]
+    return np.array([series[name][-1] if len(series.get(name, ())) else np.nan for name in layers])
 
 
 def _bars(series, layers):
@@ -254,7 +255,11 @@ def _skeleton():
         "data": [
             _bar_trace("mean |grad|", BLUE, "x"),
             _bar_trace("max |grad|", ORANGE, "x"),
-            {**_bar_trace("‖Δw‖ / ‖w‖", GREEN, "x2"), "showlegend": False},
+            {
+                **_bar_trace("‖Δw‖ / ‖w‖", GREEN, "x2"),
+                "showlegend": False,
+                "hovertemplate": "%{y}: %{x:.3e}<br>dotted line: 1e-3, a typical ratio<extra></extra>",
+            },
             {
                 "type": "heatmap",
                 "x": [],
@@ -300,7 +305,7 @@ def _skeleton():
                 "type": "log",
                 "anchor": "y",
                 "exponentformat": "e",
-                "title": {"text": "‖Δw‖ / ‖w‖ (line: 1e-3, typical)"},
+                "title": {"text": "‖Δw‖ / ‖w‖"},
             },
             "xaxis3": {"domain": [0.63, 0.93], "anchor": "y"},
             "shapes": [

@@ -198,8 +198,7 @@ _EMPTY_PANEL = (
 
 def _panel_html(detail):
     rows = [f"<b>{html.escape(detail['title'])}</b> <span style='color:#666'>({detail['kind']})</span>"]
-    hover = html.escape(detail["hover"].replace("<br>", "\n"))
-    rows.append(f"<pre style='white-space:pre-wrap;font-size:11px'>{hover}</pre>")
+    rows.append(f"<div style='font-size:11px'>{detail['hover']}</div>")  # node_info writes plotly HTML
     if detail["rule"]:
         rows.append(f"<div><b>backward rule:</b> {html.escape(detail['rule'])}</div>")
     for label in ("value", "grad"):

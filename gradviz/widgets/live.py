@@ -2,25 +2,32 @@
 
 A view that mixes it in builds a :class:`~.plot.Plot` whose traces never change in number, and
 implements ``_dynamic()``: every property that depends on the data, as ``({trace index: {property:
-value}}, {layout path: value})``, read from the recorder or runner as they are *now*. Each redraw
-compares those properties with what was last sent and sends only the changed ones, in one delta
-message; the :class:`~.throttle.Throttle` limits redraws to one per ``interval`` seconds and
-``on_train_end`` delivers the last state and refreshes the state that late views draw.
+value}}, {layout path: value})``, read from the recorder or runner as they are *now* (large numeric
+data as numpy arrays, which compare fast). Each redraw compares those properties with what was last
+sent and sends only the changed ones, in one delta message; the :class:`~.throttle.Throttle` limits
+redraws to one per ``interval`` seconds and ``on_train_end`` delivers the last state and refreshes
+the state that late views draw.
+
+A redraw's cost grows with the history it shows (a long run's heatmap or curve), so the interval also
+stretches to keep redraws within ``budget`` of the wall clock (5% by default): training slows by at
+most that much per view, which just updates less often late in a long run.
 
 As a ``Runner`` callback (``runner.add_callback(view)`` or ``view.attach(runner)``) the view redraws
 after every step, evaluation and epoch; it never trains and never computes statistics.
 """
 
-import plotly.io
+import numpy as np
 
 from .plot import Plot
 from .throttle import Throttle
 
 
 class LiveView:
-    def _start_live(self, skeleton, interval):
+    def _start_live(self, skeleton, interval, budget):
         """Create ``self.plot`` from the data-free ``skeleton`` and draw the current state into it."""
         self.plot = Plot(skeleton)
+        self.redraw_interval = interval
+        self.redraw_budget = budget
         self.throttle = Throttle(self._redraw, interval)
         self._sent = {}
         self.refresh()
@@ -39,6 +46,7 @@ class LiveView:
         self.plot.flush()
 
     def _redraw(self, _request=None):
+        started = self.throttle.clock()
         traces, layout = self._dynamic()
         changed_traces = {}
         for index, props in traces.items():
@@ -49,14 +57,16 @@ class LiveView:
         if changed_traces or changed_layout:
             self.plot.update(traces=changed_traces, layout=changed_layout)
         self._update_controls()
+        cost = self.throttle.clock() - started
+        self.throttle.interval = max(self.redraw_interval, cost / self.redraw_budget)
 
     def _changed(self, owner, props):
-        """The properties whose JSON differs from what was last sent for ``owner``; remembers them."""
+        """The properties that differ from what was last sent for ``owner``; remembers them."""
         changed = {}
         for name, value in props.items():
-            text = plotly.io.json.to_json_plotly(value)
-            if self._sent.get((*owner, name)) != text:
-                self._sent[(*owner, name)] = text
+            key = (*owner, name)
+            if key not in self._sent or not _same(self._sent[key], value):
+                self._sent[key] = value
                 changed[name] = value
         return changed
 
@@ -84,3 +94,16 @@ class LiveView:
         self.throttle.flush()
         self._redraw()
         self.plot.flush()
+
+
+def _same(old, new):
+    """Equal values; numpy arrays compare element-wise with NaN equal to NaN (a missing value stays
+    missing)."""
+    if isinstance(old, np.ndarray) or isinstance(new, np.ndarray):
+        return (
+            isinstance(old, np.ndarray)
+            and isinstance(new, np.ndarray)
+            and old.shape == new.shape
+            and np.array_equal(old, new, equal_nan=old.dtype.kind == "f")
+        )
+    return old == new

@@ -1,9 +1,10 @@
 """``LossCurves``: train loss per step and per epoch, dev loss and the dev metric, drawn live.
 
 The numbers are the runner's own lists (``train_step_losses``, ``dev_losses``, ``dev_scores``,
-``train_epoch_losses``); without a runner, the recorder's per-step losses. The left panel is per step,
-with the metric on a second y-axis; the right one per completed epoch (the runner's epoch numbers
-restart with every ``train()`` call, so epochs are counted in the order they finished).
+``train_epoch_losses``); without a runner, the recorder's per-step losses. Created with neither, it
+follows the first runner it is added to as a callback. The left panel is per step, with the metric on
+a second y-axis; the right one per completed epoch (the runner's epoch numbers restart with every
+``train()`` call, so epochs are counted in the order they finished).
 """
 
 import ipywidgets as widgets
@@ -15,12 +16,10 @@ TRAIN_STEP, DEV_LOSS, DEV_METRIC, TRAIN_EPOCH = range(4)
 
 
 class LossCurves(LiveView, widgets.VBox):
-    def __init__(self, recorder=None, runner=None, *, height=360, interval=0.1):
-        if recorder is None and runner is None:
-            raise ValueError("LossCurves needs a recorder or a runner to read the losses from")
+    def __init__(self, recorder=None, runner=None, *, height=360, interval=0.1, budget=0.05):
         self.recorder = recorder
         self.runner = runner
-        self._start_live(_skeleton(height), interval)
+        self._start_live(_skeleton(height), interval, budget)
         self.plot.add_class("gradviz-loss-plot")
         super().__init__([self.plot])
         self.add_class("gradviz-loss-curves")
@@ -37,6 +36,8 @@ class LossCurves(LiveView, widgets.VBox):
 
     def _dynamic(self):
         runner = self.runner
+        if runner is None and self.recorder is None:
+            return {}, {}
         if runner is None:
             steps, losses = self.recorder.losses()
             return {TRAIN_STEP: _xy(zip(steps.tolist(), losses.tolist()))}, {}
@@ -88,11 +89,17 @@ def _skeleton(height):
             "height": height,
             "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
             "legend": {"orientation": "h", "y": 1.12, "x": 0},
-            "xaxis": {"domain": [0, 0.64], "title": {"text": "step"}, "anchor": "y"},
+            "xaxis": {"domain": [0, 0.62], "title": {"text": "step"}, "anchor": "y"},
             "yaxis": {"title": {"text": "loss"}, "anchor": "x"},
-            "yaxis2": {"overlaying": "y", "side": "right", "anchor": "x", "showgrid": False},
-            "xaxis2": {"domain": [0.8, 1], "title": {"text": "epochs completed"}, "anchor": "y3"},
-            "yaxis3": {"title": {"text": "train loss (epoch)"}, "anchor": "x2"},
+            "yaxis2": {
+                "overlaying": "y",
+                "side": "right",
+                "anchor": "x",
+                "showgrid": False,
+                "zeroline": False,
+            },
+            "xaxis2": {"domain": [0.84, 1], "title": {"text": "epochs completed"}, "anchor": "y3"},
+            "yaxis3": {"title": {"text": "loss per epoch"}, "anchor": "x2"},
             "plot_bgcolor": "white",
             "hovermode": "x unified",
         },
