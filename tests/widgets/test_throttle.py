@@ -1,4 +1,5 @@
 import asyncio
+import threading
 
 from gradviz.widgets.throttle import Throttle
 
@@ -39,5 +40,8 @@ def test_the_event_loop_delivers_the_trailing_state():
             throttle.request(i)
         await asyncio.sleep(0.2)
 
-    asyncio.run(burst())
+    # a thread of its own: on the browser-test worker, Playwright keeps an event loop in the main thread
+    runner = threading.Thread(target=asyncio.run, args=(burst(),))
+    runner.start()
+    runner.join()
     assert drawn[0] == 0 and drawn[-1] == 99 and len(drawn) == 2
