@@ -17,6 +17,7 @@ import asyncio
 import html
 import inspect
 import math
+import time
 
 import ipywidgets as widgets
 import numpy as np
@@ -94,30 +95,32 @@ class OptimizerRace(widgets.VBox):
         self._draw_now()
 
     def tick(self):
-        """One timer tick of Play: one race step, a throttled redraw, and the next tick."""
+        """One timer tick of Play: one race step, a throttled redraw, and the next tick — after at least
+        twice the tick's own time, so the kernel keeps time to hear Pause and other clicks."""
         self._timer = None
         if not self.playing:
             return
+        started = time.monotonic()
         self.race.step()
         if self.race.finished:
             self.pause()
             return
         self.throttle.request(self.race.step_count)
         self._show_status()
-        self._schedule_tick()
+        self._schedule_tick(max(self.tick_interval, 2 * (time.monotonic() - started)))
 
     def to_html(self, path):
         """The race as it stands, as a self-contained HTML file (plotly.js inlined)."""
         return self.plot.to_html(path)
 
-    def _schedule_tick(self):
+    def _schedule_tick(self, delay=None):
         if self._timer is not None:
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        self._timer = loop.call_later(self.tick_interval, self.tick)
+        self._timer = loop.call_later(self.tick_interval if delay is None else delay, self.tick)
 
     # ---- drawing ----
     def _draw_now(self):

@@ -110,4 +110,6 @@ def _button(text, css_class, on_click):
 
 
 def _row_text(value):
+    if value is None:
+        return "none"
     return value if isinstance(value, str) else summary_text(value)
