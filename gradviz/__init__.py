@@ -53,3 +53,12 @@ from .runner import Runner
 from .summary import Summary, summary
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """``gradviz.widgets`` is imported on first use: scripts that only train never load ipywidgets."""
+    if name == "widgets":
+        import importlib
+
+        return importlib.import_module(".widgets", __name__)
+    raise AttributeError(f"module 'gradviz' has no attribute '{name}'")
