@@ -13,15 +13,14 @@ cell, the loss curves following live, then draws every run's parameter path proj
 principal directions over the loss computed along them (:mod:`.landscape`).
 """
 
-import asyncio
 import html
 import inspect
 import math
-import time
 
 import ipywidgets as widgets
 import numpy as np
 
+from .clock import Clock
 from .plot import Plot
 from .race import Race, TrainingRace
 from .throttle import Throttle
@@ -44,10 +43,8 @@ class OptimizerRace(widgets.VBox):
         self, surface="rosenbrock", optimizers=None, start=None, steps=300, *, tick_interval=0.05, height=480
     ):
         self.race = Race(surface, optimizers, start, steps)
-        self.tick_interval = tick_interval
         self.height = height
-        self.playing = False
-        self._timer = None
+        self.clock = Clock(self.tick, tick_interval)
         self._drawn = {}
         self.plot = Plot(self._figure())
         self.plot.add_class("gradviz-race-plot")
@@ -61,7 +58,8 @@ class OptimizerRace(widgets.VBox):
             _button("reset", "gradviz-race-reset", lambda _: self.reset()),
         ]
         settings = [self._settings_row(i, name) for i, name in enumerate(self.race.settings)]
-        super().__init__([widgets.HBox([*buttons, self.status]), self.plot, widgets.VBox(settings)])
+        controls = widgets.HBox([*buttons, self.status, self.clock])
+        super().__init__([controls, self.plot, widgets.VBox(settings)])
         self.add_class("gradviz-optimizer-race")
         self._draw_now()
 
@@ -73,19 +71,20 @@ class OptimizerRace(widgets.VBox):
         return advanced
 
     def play(self):
-        """Advance one step per ``tick_interval`` seconds on the event loop until paused or finished."""
+        """Advance one step per tick of the page's clock (every ``tick_interval`` seconds, at the
+        kernel's pace) until paused or finished."""
         if self.race.finished:
             return
-        self.playing = True
-        self._schedule_tick()
+        self.clock.playing = True
         self._show_status()
 
     def pause(self):
-        self.playing = False
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self.clock.playing = False
         self._draw_now()
+
+    @property
+    def playing(self):
+        return self.clock.playing
 
     def reset(self):
         """Restart every optimizer from the start with the current settings."""
@@ -95,32 +94,19 @@ class OptimizerRace(widgets.VBox):
         self._draw_now()
 
     def tick(self):
-        """One timer tick of Play: one race step, a throttled redraw, and the next tick — after at least
-        twice the tick's own time, so the kernel keeps time to hear Pause and other clicks."""
-        self._timer = None
+        """One tick of Play: one race step and a throttled redraw."""
         if not self.playing:
             return
-        started = time.monotonic()
         self.race.step()
         if self.race.finished:
             self.pause()
             return
         self.throttle.request(self.race.step_count)
         self._show_status()
-        self._schedule_tick(max(self.tick_interval, 2 * (time.monotonic() - started)))
 
     def to_html(self, path):
         """The race as it stands, as a self-contained HTML file (plotly.js inlined)."""
         return self.plot.to_html(path)
-
-    def _schedule_tick(self, delay=None):
-        if self._timer is not None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._timer = loop.call_later(self.tick_interval if delay is None else delay, self.tick)
 
     # ---- drawing ----
     def _draw_now(self):

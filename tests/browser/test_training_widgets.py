@@ -59,12 +59,18 @@ def test_training_views_render_and_follow_a_run(browser, jupyterlab, tmp_path, a
 
 
 def race_step_play_pause(page, artifacts):
-    """Step advances by exactly one and Play keeps advancing. (Pause is checked at the Python level only:
-    while Play ticks on the kernel's event loop, a Pause click from the page is not yet reliably heard.)"""
+    """Step advances by exactly one, Play keeps advancing, Pause holds the count, Step adds one more."""
     page.locator("button.gradviz-race-step").click()
     page.wait_for_function(f"() => ({RACE_STATUS})().includes('step 1 ')")
-    page.locator("button.gradviz-race-step").click()
-    page.wait_for_function(f"() => ({RACE_STATUS})().includes('step 2 ')")
     page.locator(".gradviz-optimizer-race").screenshot(path=artifacts / "race.png")
     page.locator("button.gradviz-race-play").click()
     page.wait_for_function(f"() => parseInt(({RACE_STATUS})().split(' ')[1]) > 5")
+    # the page redraws while the race plays: click from inside the page rather than wait for stillness
+    page.evaluate("() => document.querySelector('button.gradviz-race-pause').click()")
+    page.wait_for_function(f"() => ({RACE_STATUS})().includes('paused')", timeout=10_000)
+    paused = page.evaluate(RACE_STATUS)
+    page.wait_for_timeout(1000)
+    assert page.evaluate(RACE_STATUS) == paused
+    page.locator("button.gradviz-race-step").click()
+    step = int(paused.split()[1])
+    page.wait_for_function(f"() => ({RACE_STATUS})().includes('step {step + 1} ')")
