@@ -11,6 +11,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
+import bench_dashboard  # noqa: E402
 import bench_engine  # noqa: E402
 import bench_library  # noqa: E402
 import bench_recorder  # noqa: E402
@@ -26,7 +27,9 @@ def _one_thread():
     torch.set_num_threads(threads)
 
 
-@pytest.mark.parametrize("module", [bench_engine, bench_library, bench_recorder], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [bench_dashboard, bench_engine, bench_library, bench_recorder], ids=lambda m: m.__name__
+)
 def test_table_rows_have_finite_ratios(module):
     rows = module.table(common.SMOKE)
     assert rows
