@@ -180,13 +180,20 @@ class BackwardPass(NamedTuple):
 
 
 class _Observers:
-    """The subscriber list the engine tests once per op; ``active`` is empty while muted."""
+    """The subscribers, as a tuple the engine tests once per op (replaced, never mutated, so iterating
+    it is safe while someone subscribes); ``active`` is empty while muted."""
 
     __slots__ = ("active", "subscribers")
 
     def __init__(self):
-        self.subscribers = []
-        self.active = self.subscribers
+        self.subscribers = ()
+        self.active = ()
+
+    def replace(self, subscribers):
+        unmuted = self.active is self.subscribers
+        self.subscribers = subscribers
+        if unmuted:
+            self.active = subscribers
 
 
 observers = _Observers()
@@ -199,8 +206,7 @@ class Handle:
         self.fn = fn
 
     def remove(self):
-        if self.fn in observers.subscribers:
-            observers.subscribers.remove(self.fn)
+        observers.replace(tuple(f for f in observers.subscribers if f is not self.fn))
 
     def __enter__(self):
         return self
@@ -211,12 +217,12 @@ class Handle:
 
 def subscribe(fn):
     """Call ``fn(event)`` for every event from now on; returns a removable :class:`Handle`."""
-    observers.subscribers.append(fn)
+    observers.replace((*observers.subscribers, fn))
     return Handle(fn)
 
 
 def emit(event):
-    for fn in tuple(observers.subscribers):
+    for fn in observers.subscribers:
         fn(event)
 
 
@@ -234,4 +240,4 @@ class muted:  # noqa: N801 - used like a function
         observers.active = ()
 
     def __exit__(self, *exc):
-        observers.active = self.prev
+        observers.active = observers.subscribers if self.prev != () else ()
