@@ -9,6 +9,7 @@ import numpy as np
 from . import backend
 from .autograd.tensor import Tensor
 from .dtypes import as_dtype, get_default_dtype, int64
+from .ops.arguments import shape_args
 from .random import rng
 
 
@@ -56,10 +57,6 @@ def from_numpy(array):
     return Tensor(array)
 
 
-def _shape(size):
-    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
-
-
 def _filled(shape, value, dtype, device, requires_grad):
     dtype = get_default_dtype() if dtype is None else as_dtype(dtype)
     xp = backend.device(device).xp
@@ -67,11 +64,11 @@ def _filled(shape, value, dtype, device, requires_grad):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(_shape(size), 0, dtype, device, requires_grad)
+    return _filled(shape_args(size), 0, dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(_shape(size), 1, dtype, device, requires_grad)
+    return _filled(shape_args(size), 1, dtype, device, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -79,7 +76,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         dtype = "bool"
     elif dtype is None and isinstance(fill_value, int):
         dtype = int64
-    return _filled(_shape((size,)), fill_value, dtype, device, requires_grad)
+    return _filled(shape_args((size,)), fill_value, dtype, device, requires_grad)
 
 
 def _like(other, dtype, device):
@@ -120,12 +117,12 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform on [0, 1)."""
-    return _make(rng(generator).random(_shape(size)), dtype, device, requires_grad)
+    return _make(rng(generator).random(shape_args(size)), dtype, device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal."""
-    return _make(rng(generator).standard_normal(_shape(size)), dtype, device, requires_grad)
+    return _make(rng(generator).standard_normal(shape_args(size)), dtype, device, requires_grad)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None):

@@ -221,10 +221,8 @@ class _IntoGrad:
 
     def __init__(self, create_graph, inputs):
         self.create_graph = create_graph
-        self.only = (
-            None if inputs is None else {id(t) for t in ([inputs] if isinstance(inputs, Tensor) else inputs)}
-        )
         self.targets = () if inputs is None else ([inputs] if isinstance(inputs, Tensor) else list(inputs))
+        self.only = None if inputs is None else {id(t) for t in self.targets}
         self.watches = any(t.grad_fn is not None for t in self.targets)
         self.shared = set()
 

@@ -128,6 +128,11 @@ class StepCapture:
             )
         )
 
+    def finish(self, graph):
+        """Attach the step's graph and drop the references to the step's arrays kept for sharing."""
+        self.graph = graph
+        self._seen.clear()
+
     def add_leaf_grad(self, tensor_id, name, grad):
         """``.grad`` grows in place, so each moment gets its own copy (never the shared one)."""
         self.records.append(LeafGrad(len(self.records), tensor_id, name, self._new_value(grad.data)))

@@ -328,8 +328,7 @@ class Recorder:
     def _finish_capture(self):
         from .graph import Graph
 
-        self._capture.graph = Graph.from_events(self._ops, names=self.model)  # its ids are this step's
-        self._capture._seen.clear()
+        self._capture.finish(Graph.from_events(self._ops, names=self.model))  # its ids are this step's
         self.captured = self._capture
         self._arm_capture = self._captures_every_step
 

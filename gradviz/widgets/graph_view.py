@@ -73,7 +73,7 @@ class GraphView(widgets.VBox):
         ({node id: text}) in them; used by the step debugger."""
         self.highlighted = {self.model.representative.get(i, i) for i in node_ids}
         self.labels = labels or {}
-        self.plot.update(traces={self._node_trace_index(): self._node_emphasis()})
+        self.plot.update(traces={NODE_TRACE: self._node_emphasis()})
 
     def to_html(self, path):
         """The graph as a self-contained HTML file (plotly.js inlined), for a course page."""
@@ -129,9 +129,6 @@ class GraphView(widgets.VBox):
             },
         }
 
-    def _node_trace_index(self):
-        return NODE_TRACE
-
     def _node_emphasis(self, ids=None):
         ids = list(self.model.nodes) if ids is None else ids
         return {
@@ -161,9 +158,7 @@ class GraphView(widgets.VBox):
         changes = self.model.set_step(step)
         traces = {b: {"x": t["x"], "y": t["y"]} for b, t in changes["edge_traces"].items()}
         if changes["hovertext"]:
-            traces[self._node_trace_index()] = {
-                "hovertext": [self.model.hover_text(i) for i in self.model.nodes]
-            }
+            traces[NODE_TRACE] = {"hovertext": [self.model.hover_text(i) for i in self.model.nodes]}
         self.plot.update(traces=traces, layout={"title.text": self._title()})
 
     def _on_click(self, points):

@@ -12,7 +12,6 @@ seconds (on the kernel's event loop once it is free) and on :meth:`Plot.flush`, 
 follow are absolute, so a late view converges.
 """
 
-import asyncio
 import copy
 import functools
 import json
@@ -23,6 +22,8 @@ import anywidget
 import plotly
 import plotly.io
 import traitlets
+
+from .throttle import Throttle
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
@@ -92,9 +93,8 @@ class Plot(anywidget.AnyWidget):
     def __init__(self, figure, snapshot_interval=2.0, **kwargs):
         super().__init__(loader=shared_loader(), figure=_as_json(figure), **kwargs)
         self.current = copy.deepcopy(self.figure)
-        self.snapshot_interval = snapshot_interval
-        self._last_snapshot = time.monotonic()
-        self._pending_flush = None
+        self._snapshots = Throttle(self._sync_figure, snapshot_interval)
+        self._snapshots.last = time.monotonic()  # the constructor just synced it
         self._callbacks = {"click": [], "key": []}
         self.on_msg(self._on_message)
 
@@ -107,28 +107,15 @@ class Plot(anywidget.AnyWidget):
             _set_paths(self.current["data"][index], props)
         _set_paths(self.current["layout"], layout)
         self.send({"type": "delta", "delta": {"traces": traces, "layout": layout}})
-        if time.monotonic() - self._last_snapshot >= self.snapshot_interval:
-            self.flush()
-        else:
-            self._schedule_flush()
+        self._snapshots.request(True)
 
     def flush(self):
         """Make the synced state the current figure, for views created from now on."""
-        if self._pending_flush is not None:
-            self._pending_flush.cancel()
-            self._pending_flush = None
-        self.figure = copy.deepcopy(self.current)
-        self._last_snapshot = time.monotonic()
+        self._snapshots.request(True)
+        self._snapshots.flush()
 
-    def _schedule_flush(self):
-        """Sync the state once the kernel's event loop is free (after a click, or after a training cell)."""
-        if self._pending_flush is not None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._pending_flush = loop.call_later(self.snapshot_interval, self.flush)
+    def _sync_figure(self, _):
+        self.figure = copy.deepcopy(self.current)
 
     def replace(self, figure):
         """Draw a different figure (a new structure); every view redraws."""
