@@ -1,5 +1,12 @@
-"""Every lesson notebook runs top to bottom headless (the kernel side; tests/browser checks the pages)."""
+"""Every lesson notebook runs top to bottom headless (the kernel side; tests/browser checks the pages) and
+its outputs show what the lesson teaches.
 
+A notebook states its taught facts in its metadata, ``metadata["gradviz"]["facts"]``: Python boolean
+expressions over the notebook's own variables (e.g. ``"ratio['sigmoid'] < 1e-3"``). After the last cell
+the test evaluates each one in the kernel; a fact that is false, or that raises, fails the test.
+"""
+
+import json
 from pathlib import Path
 
 import nbclient
@@ -7,17 +14,60 @@ import nbformat
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+FACTS_MARKER = "gradviz-facts:"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_without_errors_and_is_committed_without_outputs(path):
+def taught_facts(notebook) -> list[str]:
+    return list(notebook.metadata.get("gradviz", {}).get("facts", []))
+
+
+def facts_cell(facts: list[str]) -> str:
+    """A cell that prints, as one JSON line, each fact with its truth value or the error it raised."""
+    return "\n".join(
+        [
+            "def _gradviz_fact(expression):",
+            "    try:",
+            "        return bool(eval(expression))",
+            "    except Exception as error:",
+            "        return f'{type(error).__name__}: {error}'",
+            f"print({FACTS_MARKER!r} + __import__('json').dumps({{f: _gradviz_fact(f) for f in {facts!r}}}))",
+        ]
+    )
+
+
+def executed(path: Path, extra_cells=()):
     notebook = nbformat.read(path, as_version=4)
-    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+    notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in extra_cells)
     client = nbclient.NotebookClient(
         notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
     client.execute()
-    errors = [
-        o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
-    ]
-    assert not errors, errors
+    return notebook
+
+
+def cell_errors(notebook) -> list:
+    return [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+
+
+def fact_results(notebook) -> dict:
+    for output in notebook.cells[-1].outputs:
+        for line in output.get("text", "").splitlines():
+            if line.startswith(FACTS_MARKER):
+                return json.loads(line[len(FACTS_MARKER) :])
+    raise AssertionError(f"the facts cell printed nothing: {notebook.cells[-1].outputs}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_committed_without_outputs_and_states_its_facts(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+    assert taught_facts(notebook), f"{path.name}: no metadata['gradviz']['facts']"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_without_errors_and_shows_its_facts(path):
+    facts = taught_facts(nbformat.read(path, as_version=4))
+    notebook = executed(path, extra_cells=[facts_cell(facts)])
+    assert not cell_errors(notebook), cell_errors(notebook)
+    results = fact_results(notebook)
+    assert results == dict.fromkeys(facts, True), {f: r for f, r in results.items() if r is not True}
