@@ -98,7 +98,8 @@ def _lab_command(port: int, token: str, dirs: dict[str, Path]) -> list[str]:
 @dataclass
 class JupyterLab:
     """A JupyterLab server on a free loopback port, with its own config, data, runtime and IPython dirs
-    under ``workdir`` so nothing from the user's setup leaks in."""
+    under ``workdir`` so nothing from the user's setup leaks in. Its kernels use one BLAS thread: tests
+    share two cores, where two threads per process stall."""
 
     root_dir: Path
     base_url: str
@@ -118,6 +119,7 @@ class JupyterLab:
             "JUPYTER_DATA_DIR": str(dirs["data"]),
             "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
             "IPYTHONDIR": str(dirs["ipython"]),
+            "OPENBLAS_NUM_THREADS": "1",
         }
         log_path = workdir / "jupyterlab.log"
         with log_path.open("wb") as log:
