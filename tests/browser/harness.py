@@ -174,7 +174,7 @@ class JupyterLab:
 @contextmanager
 def chromium(profile_dir: Path) -> Iterator[BrowserContext]:
     """A persistent headless Chromium context (Playwright is imported here so that a machine without
-    chromium can skip the browser tests before needing the package)."""
+    chromium can report why before needing the package)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
