@@ -4,6 +4,8 @@ A :class:`Batch` collects what to measure during a step and computes it at the e
 synchronising per statistic, so a GPU run is not slowed by a round trip per number.
 """
 
+import math
+
 import numpy as np
 
 from .. import backend
@@ -18,7 +20,9 @@ class Batch:
 
     Each statistic is a BLAS dot product or a single reduction on the tensor itself (no copies, no
     float64 conversion); nothing is brought to the host until every value is computed, so a GPU run
-    does not synchronise per number.
+    does not synchronise per number. NaN/Inf are not counted in a pass of their own: a sum or dot the
+    step computes anyway is finite exactly when the tensor is (or it overflowed), and only a tensor whose
+    probe is not finite is counted, after the fetch (a step with NaN/Inf costs a second transfer).
     """
 
     def __init__(self):
@@ -48,37 +52,43 @@ class Batch:
 
     def compute(self):
         """Every requested statistic as a host float, keyed as requested."""
-        keys, values = [], []
+        keys, values, probes, spans = [], [], [], {}
         for measure, key, data, op in self.requests:
             if data.size:
-                measure(keys, values, key, data.reshape(-1), op)
-        result = dict(zip(keys, _to_host(values)))
+                start = len(keys)
+                measure(keys, values, probes, key, data.reshape(-1), op)
+                spans[key] = (start, len(keys))
+        host = _to_host(values)
+        for position, flat in probes:
+            host[position] = 0.0 if math.isfinite(host[position]) else float(nonfinite_count(flat))
+        result = dict(zip(keys, host))
         for prefix, measured in self.aliases:
+            start, end = spans.get(measured, (0, 0))
             depth = len(measured)
-            result.update(
-                {(*prefix, *k[depth:]): v for k, v in list(result.items()) if k[:depth] == measured}
-            )
+            result.update({(*prefix, *k[depth:]): v for k, v in zip(keys[start:end], host[start:end])})
         return result
 
 
-def _norm(keys, values, key, flat, op):
+def _norm(keys, values, probes, key, flat, op):
     keys.append(key)
     values.append(backend.array_module(flat).sqrt(flat.dot(flat)))
 
 
-def _gradient(keys, values, prefix, flat, op):
+def _gradient(keys, values, probes, prefix, flat, op):
     xp = backend.array_module(flat)
     magnitude = xp.abs(flat)
     keys.extend((*prefix, name) for name in ("grad_norm", "grad_mean_abs", "grad_max_abs"))
     values.extend((xp.sqrt(flat.dot(flat)), magnitude.sum() / flat.size, magnitude.max()))
 
 
-def _activation(keys, values, prefix, flat, op):
+def _activation(keys, values, probes, prefix, flat, op):
     xp = backend.array_module(flat)
-    mean = flat.sum(dtype="float64") / flat.size
+    total = flat.sum(dtype="float64")
+    mean = total / flat.size
     variance = xp.maximum(flat.dot(flat) / flat.size - mean * mean, 0)
     keys.extend((*prefix, name) for name in ("mean", "std", "zeros", "nonfinite"))
-    values.extend((mean, xp.sqrt(variance), xp.count_nonzero(flat == 0) / flat.size, nonfinite_count(flat)))
+    probes.append((len(values) + 3, flat))
+    values.extend((mean, xp.sqrt(variance), xp.count_nonzero(flat == 0) / flat.size, total))
     if op in SATURATION:
         low, high = SATURATION[op]
         margin = SATURATION_MARGIN * (high - low)
@@ -86,9 +96,10 @@ def _activation(keys, values, prefix, flat, op):
         values.append(xp.count_nonzero((flat < low + margin) | (flat > high - margin)) / flat.size)
 
 
-def _nonfinite(keys, values, key, flat, op):
+def _nonfinite(keys, values, probes, key, flat, op):
     keys.append(key)
-    values.append(nonfinite_count(flat))
+    probes.append((len(values), flat))
+    values.append(flat.dot(flat))
 
 
 def _to_host(values):
