@@ -5,6 +5,8 @@ synchronising per statistic, so a GPU run is not slowed by a round trip per numb
 """
 
 import math
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,9 +22,8 @@ class Batch:
 
     Each statistic is a BLAS dot product or a single reduction on the tensor itself (no copies, no
     float64 conversion); nothing is brought to the host until every value is computed, so a GPU run
-    does not synchronise per number. NaN/Inf are not counted in a pass of their own: a sum or dot the
-    step computes anyway is finite exactly when the tensor is (or it overflowed), and only a tensor whose
-    probe is not finite is counted, after the fetch (a step with NaN/Inf costs a second transfer).
+    does not synchronise per number. NaN/Inf are not counted in a pass of their own
+    (:func:`_finite_or_count`).
     """
 
     def __init__(self):
@@ -31,19 +32,19 @@ class Batch:
 
     def norm(self, key, data):
         """The L2 norm under ``key``."""
-        self.requests.append((_norm, key, data, None))
+        self.requests.append((_NORM, key, data, None))
 
     def gradient(self, prefix, data):
         """``grad_norm``, ``grad_mean_abs``, ``grad_max_abs`` under ``prefix``."""
-        self.requests.append((_gradient, prefix, data, None))
+        self.requests.append((_GRADIENT, prefix, data, None))
 
     def activation(self, prefix, data, op=None):
         """``mean``, ``std``, ``zeros`` (fraction exactly zero: dead ReLU units), ``nonfinite`` (count)
         and, for sigmoid/tanh (``op``), ``saturated``: the fraction near their asymptotes."""
-        self.requests.append((_activation, prefix, data, op))
+        self.requests.append((_ACTIVATION, prefix, data, op))
 
     def nonfinite(self, key, data):
-        self.requests.append((_nonfinite, key, data, None))
+        self.requests.append((_NONFINITE, key, data, None))
 
     def alias(self, prefix, measured_prefix):
         """Report the statistics requested under ``measured_prefix`` under ``prefix`` too (a module's
@@ -51,55 +52,95 @@ class Batch:
         self.aliases.append((prefix, measured_prefix))
 
     def compute(self):
-        """Every requested statistic as a host float, keyed as requested."""
-        keys, values, probes, spans = [], [], [], {}
-        for measure, key, data, op in self.requests:
+        """Every requested statistic as a host float, keyed as requested: the reductions run on the
+        device, are fetched together, and the few scalar operations that finish each statistic (a
+        square root, a division by the size) run on the host."""
+        reduced, measured = [], []
+        for statistic, key, data, op in self.requests:
             if data.size:
-                start = len(keys)
-                measure(keys, values, probes, key, data.reshape(-1), op)
-                spans[key] = (start, len(keys))
-        host = _to_host(values)
-        for position, flat in probes:
-            host[position] = 0.0 if math.isfinite(host[position]) else float(nonfinite_count(flat))
-        result = dict(zip(keys, host))
-        for prefix, measured in self.aliases:
-            start, end = spans.get(measured, (0, 0))
-            depth = len(measured)
-            result.update({(*prefix, *k[depth:]): v for k, v in zip(keys[start:end], host[start:end])})
+                flat = data.reshape(-1)
+                measured.append((statistic, key, flat, op, len(reduced)))
+                reduced.extend(statistic.reduce(flat, op))
+        host = _to_host(reduced)
+        result, spans = {}, {}
+        for statistic, key, flat, op, start in measured:
+            spans[key] = statistic.finish(result, key, host, start, flat, op)
+        for prefix, measured_prefix in self.aliases:
+            depth = len(measured_prefix)
+            result.update({(*prefix, *k[depth:]): result[k] for k in spans.get(measured_prefix, ())})
         return result
 
 
-def _norm(keys, values, probes, key, flat, op):
-    keys.append(key)
-    values.append(backend.array_module(flat).sqrt(flat.dot(flat)))
+class _Statistic(NamedTuple):
+    """``reduce(flat, op)``: the device reductions; ``finish(result, key, host, start, flat, op)``:
+    puts the statistics into ``result`` from the fetched reductions at ``host[start:]`` and returns
+    their keys."""
+
+    reduce: Callable
+    finish: Callable
 
 
-def _gradient(keys, values, probes, prefix, flat, op):
+def _finite_or_count(total, flat):
+    """NaN/Inf count from a sum or dot the step computed anyway: finite exactly when every value is
+    (or it overflowed), so only a tensor whose total is not finite is counted (a second transfer)."""
+    return 0.0 if math.isfinite(total) else float(nonfinite_count(flat))
+
+
+def _norm_finish(result, key, host, start, flat, op):
+    result[key] = math.sqrt(host[start])
+    return (key,)
+
+
+def _gradient_finish(result, prefix, host, start, flat, op):
+    squares, total, largest = host[start : start + 3]
+    keys = [(*prefix, name) for name in ("grad_norm", "grad_mean_abs", "grad_max_abs")]
+    result.update(zip(keys, (math.sqrt(squares), total / flat.size, largest)))
+    return keys
+
+
+def _activation_reduce(flat, op):
     xp = backend.array_module(flat)
-    magnitude = xp.abs(flat)
-    keys.extend((*prefix, name) for name in ("grad_norm", "grad_mean_abs", "grad_max_abs"))
-    values.extend((xp.sqrt(flat.dot(flat)), magnitude.sum() / flat.size, magnitude.max()))
-
-
-def _activation(keys, values, probes, prefix, flat, op):
-    xp = backend.array_module(flat)
-    total = flat.sum(dtype="float64")
-    mean = total / flat.size
-    variance = xp.maximum(flat.dot(flat) / flat.size - mean * mean, 0)
-    keys.extend((*prefix, name) for name in ("mean", "std", "zeros", "nonfinite"))
-    probes.append((len(values) + 3, flat))
-    values.extend((mean, xp.sqrt(variance), xp.count_nonzero(flat == 0) / flat.size, total))
+    reductions = [flat.sum(dtype="float64"), flat.dot(flat), xp.count_nonzero(flat == 0)]
     if op in SATURATION:
         low, high = SATURATION[op]
         margin = SATURATION_MARGIN * (high - low)
-        keys.append((*prefix, "saturated"))
-        values.append(xp.count_nonzero((flat < low + margin) | (flat > high - margin)) / flat.size)
+        reductions.append(xp.count_nonzero((flat < low + margin) | (flat > high - margin)))
+    return reductions
 
 
-def _nonfinite(keys, values, probes, key, flat, op):
-    keys.append(key)
-    probes.append((len(values), flat))
-    values.append(flat.dot(flat))
+def _activation_finish(result, prefix, host, start, flat, op):
+    size = flat.size
+    total, squares, zeros = host[start : start + 3]
+    mean = total / size
+    names = ["mean", "std", "zeros", "nonfinite"]
+    values = [mean, math.sqrt(max(squares / size - mean * mean, 0.0)), zeros / size]
+    values.append(_finite_or_count(total, flat))
+    if op in SATURATION:
+        names.append("saturated")
+        values.append(host[start + 3] / size)
+    keys = [(*prefix, name) for name in names]
+    result.update(zip(keys, values))
+    return keys
+
+
+def _nonfinite_finish(result, key, host, start, flat, op):
+    result[key] = _finite_or_count(host[start], flat)
+    return (key,)
+
+
+def _squares(flat, op):
+    return (flat.dot(flat),)
+
+
+def _gradient_reduce(flat, op):
+    magnitude = backend.array_module(flat).abs(flat)
+    return flat.dot(flat), magnitude.sum(), magnitude.max()
+
+
+_NORM = _Statistic(_squares, _norm_finish)
+_GRADIENT = _Statistic(_gradient_reduce, _gradient_finish)
+_ACTIVATION = _Statistic(_activation_reduce, _activation_finish)
+_NONFINITE = _Statistic(_squares, _nonfinite_finish)
 
 
 def _to_host(values):
