@@ -160,7 +160,9 @@ def histogram(data, bins):
     """(counts, edges) as host arrays, over the range of the finite values (binned on the device)."""
     xp = backend.array_module(data)
     values = data.reshape(-1)
-    values = values[xp.isfinite(values)]
+    finite = xp.isfinite(values)
+    if not finite.all():
+        values = values[finite]
     if values.size == 0:
         values = xp.zeros(1, dtype=data.dtype)
     counts, edges = xp.histogram(values, bins=bins)
