@@ -70,6 +70,16 @@ class OptimizerRace(widgets.VBox):
         self._draw_now()
         return advanced
 
+    def run(self, steps=None):
+        """Advance ``steps`` steps (all that are left by default) at once, then draw once: the way a
+        notebook cell shows a finished race, whose figure is current for any view opened later."""
+        for _ in range(self.race.steps if steps is None else steps):
+            if not self.race.step():
+                break
+        self.pause()
+        self.plot.flush()
+        return self
+
     def play(self):
         """Advance one step per tick of the page's clock (every ``tick_interval`` seconds, at the
         kernel's pace) until paused or finished."""

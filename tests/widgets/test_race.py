@@ -229,6 +229,17 @@ def test_a_late_view_draws_the_current_race():
     assert len(race.plot.figure["data"][FIXED_TRACES]["x"]) == 4
 
 
+def test_run_finishes_the_race_in_one_message_and_leaves_the_figure_current():
+    race = quiet_race(steps=40)
+    race.run(steps=15)
+    assert race.race.step_count == 15 and len(race.sent) == 1
+    race.run()
+    assert race.race.finished and race.race.step_count == 40
+    assert race.plot.figure == race.plot.current
+    assert list(zip(*(trace(race, FIXED_TRACES)[k] for k in "xy"))) == race.race.racers[0].path
+    assert "step 40 / 40" in race.status.value
+
+
 def test_to_html_writes_the_race(tmp_path):
     race = quiet_race()
     race.step()
