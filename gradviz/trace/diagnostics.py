@@ -78,7 +78,8 @@ def vanishing(recorder, t):
     (first, first_norm), (last, last_norm) = weights[0], weights[-1]
     step = _step(recorder)
     evidence = {"first_layer": first, "first_norm": first_norm, "last_layer": last, "last_norm": last_norm}
-    if last_norm > 0 and first_norm / last_norm <= t.vanish_ratio:
+    finite = math.isfinite(first_norm) and math.isfinite(last_norm)
+    if finite and last_norm > 0 and first_norm / last_norm <= t.vanish_ratio:
         ratio = first_norm / last_norm
         orders = abs(math.log10(max(ratio, 1e-300)))
         message = (
@@ -102,21 +103,20 @@ def vanishing(recorder, t):
 
 
 def exploding(recorder, t):
+    """One finding for the norms above the ceiling (at the largest, naming the others in its evidence),
+    else one for a total norm that grew step after step."""
     step = _step(recorder)
-    norms = _latest(recorder.gradient_flow())
-    findings = [
-        Finding(
-            "exploding",
-            f"the gradient of {n} has norm {v:.2e}, above {t.ceiling:.0e}: clip gradients "
-            "(nn.utils.clip_grad_norm_) or lower the learning rate",
-            step,
-            n,
-            None,
-            {"norm": v, "ceiling": t.ceiling},
+    over = {n: v for n, v in _latest(recorder.gradient_flow()).items() if v > t.ceiling}
+    findings = []
+    if over:
+        worst = max(over, key=over.get)
+        others = f"; {len(over) - 1} other parameters are above it too" if len(over) > 1 else ""
+        message = (
+            f"the gradient of {worst} has norm {over[worst]:.2e}, above {t.ceiling:.0e}{others}: clip "
+            "gradients (nn.utils.clip_grad_norm_) or lower the learning rate"
         )
-        for n, v in norms.items()
-        if v > t.ceiling or math.isinf(v)
-    ]
+        evidence = {"norm": over[worst], "ceiling": t.ceiling, "above_ceiling": over}
+        findings.append(Finding("exploding", message, step, worst, None, evidence))
     total = _total_norms(recorder)[-t.window :]
     if (
         not findings
