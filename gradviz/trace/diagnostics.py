@@ -219,15 +219,23 @@ def diverging(recorder, t):
 
 
 def oscillating(recorder, t):
-    losses = _recent_losses(recorder, t)
-    if len(losses) < t.window:
+    """The loss jumps up and down (most consecutive changes flip sign, by more than 5%) and has made no
+    progress: not within the window, and not since training began, or it sits 1.5 times above its best level.
+    Mini-batch noise around a loss that has come down is not oscillation."""
+    _, losses = recorder.losses()
+    recent = losses[-t.window :]
+    if len(recent) < t.window:
         return []
-    signs = np.sign(np.diff(losses))
+    signs = np.sign(np.diff(recent))
     flips = np.count_nonzero(signs[1:] != signs[:-1])
-    swing = np.abs(np.diff(losses)).mean() / (np.abs(losses).mean() + 1e-12)
-    if flips >= 0.7 * (len(signs) - 1) and swing > 0.05 and losses[-1] >= losses[0] * 0.95:
+    swing = np.abs(np.diff(recent)).mean() / (np.abs(recent).mean() + 1e-12)
+    half = t.window // 2
+    stalled = recent[half:].mean() >= 0.95 * recent[:half].mean()
+    levels = [losses[i : i + t.window].mean() for i in range(0, len(losses) - t.window + 1, t.window)]
+    no_progress = recent.mean() >= min(0.9 * levels[0], 1.5 * min(levels))
+    if flips >= 0.7 * (len(signs) - 1) and swing > 0.05 and stalled and no_progress:
         message = "the loss jumps up and down without decreasing: the learning rate is probably too large"
-        return [Finding("oscillating", message, _step(recorder), evidence={"losses": losses.tolist()})]
+        return [Finding("oscillating", message, _step(recorder), evidence={"losses": recent.tolist()})]
     return []
 
 

@@ -100,6 +100,14 @@ def test_oscillating_loss_but_not_a_decreasing_one():
     assert not findings_after([10, 9.5, 9.7, 8, 8.2, 6, 6.1, 4, 4.2, 2], "oscillating")
 
 
+def test_mini_batch_noise_after_the_loss_came_down_is_not_oscillation():
+    rng = np.random.default_rng(0)
+    noisy_plateau = list(np.linspace(3, 0.3, 40)) + list(0.3 + 0.15 * rng.choice([-1, 1], 20))
+    assert not findings_after(noisy_plateau, "oscillating")
+    came_down_then_bounced = list(np.linspace(3, 0.3, 40)) + [0.3, 2.0] * 10
+    assert findings_after(came_down_then_bounced, "oscillating")
+
+
 def test_infinite_norms_are_exploding_not_vanishing_and_raise_no_warning():
     model = layers(16, nn.ReLU)
     recorder = Recorder(model)
