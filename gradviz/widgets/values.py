@@ -8,27 +8,37 @@ HEIGHT = 260
 
 
 def value_figure(value, grad):
-    """A figure with two panels (value, gradient) from captured :class:`~gradviz.trace.capture.Value`s."""
+    """A figure with two panels (value, gradient) from captured :class:`~gradviz.trace.capture.Value`s.
+    A panel with nothing captured is hidden; a single number is written out rather than drawn."""
     traces = []
     annotations = []
-    for column, (title, item) in enumerate((("value", value), ("gradient", grad)), start=1):
+    axes = {
+        "xaxis": {"domain": [0, 0.46]},
+        "xaxis2": {"domain": [0.54, 1], "anchor": "y2"},
+        "yaxis": {"anchor": "x"},
+        "yaxis2": {"anchor": "x2"},
+    }
+    items = (("value", value), ("gradient", grad))
+    for column, (title, item) in enumerate(items, start=1):
         axis = "" if column == 1 else str(column)
-        if item is None:
-            annotations.append(_note(f"no {title} captured", column))
+        array = None if item is None else _array_of(item)
+        if array is None or array.size == 1:
+            axes[f"xaxis{axis}"]["visible"] = axes[f"yaxis{axis}"]["visible"] = False
+            if array is not None:
+                annotations.append(_note(f"{title}<br><b>{array.item():.6g}</b>", column))
             continue
-        traces.append(_trace(_array_of(item), axis))
+        traces.append(_trace(array, axis))
         kept = "" if item.kept_whole else " (preview)"
         annotations.append(_note(f"{title} {list(item.shape)}{kept}", column, top=True))
+    if value is None and grad is None:
+        annotations.append(_note("no value or gradient captured<br>for this node", None))
     return {
         "data": traces,
         "layout": {
             "height": HEIGHT,
             "margin": {"l": 30, "r": 10, "t": 30, "b": 25},
             "showlegend": False,
-            "xaxis": {"domain": [0, 0.46]},
-            "xaxis2": {"domain": [0.54, 1], "anchor": "y2"},
-            "yaxis": {"anchor": "x"},
-            "yaxis2": {"anchor": "x2"},
+            **axes,
             "annotations": annotations,
         },
     }
@@ -54,7 +64,7 @@ def _trace(array, axis):
 
 
 def _note(text, column, top=False):
-    x = 0.23 if column == 1 else 0.77
+    x = {1: 0.23, 2: 0.77, None: 0.5}[column]
     return {
         "text": text,
         "x": x,

@@ -91,6 +91,21 @@ def test_clicking_a_node_fills_the_panel_with_its_value_gradient_and_rule():
     assert [t["type"] for t in view.detail.current["data"]] == ["heatmap", "heatmap"]
 
 
+def test_the_panel_hides_what_was_not_captured_and_writes_out_a_single_number():
+    view = GraphView(recorded(capture=True))
+    empty = view.detail.current["layout"]
+    assert (
+        not view.detail.current["data"] and not empty["xaxis"]["visible"] and not empty["xaxis2"]["visible"]
+    )
+    assert [a["text"] for a in empty["annotations"]] == ["no value or gradient captured<br>for this node"]
+    loss = next(i for i, n in view.model.nodes.items() if n.kind == "output")
+    view.plot._on_message(view.plot, {"type": "click", "points": [{"customdata": loss}]}, [])
+    layout = view.detail.current["layout"]
+    assert not view.detail.current["data"] and not layout["xaxis"]["visible"]
+    value, grad = (a["text"] for a in layout["annotations"])
+    assert value.startswith("value<br><b>") and grad == "gradient<br><b>1</b>"
+
+
 def test_clicking_a_module_box_expands_it():
     view = GraphView(recorded())
     view.toggle("1")
