@@ -56,6 +56,8 @@ class Dashboard(widgets.VBox):
             views.append(self.attention)
         super().__init__([self.controls, self.debugger_area, *views])
         self.add_class("gradviz-dashboard")
+        if recorder.graph() is not None:
+            self._show_graph()  # a dashboard opened after training shows what was recorded
         runner.add_callback(self)
         self._show_status()
 

@@ -131,6 +131,16 @@ def test_blocking_mode_draws_while_runner_train_runs():
     assert "step <span class='gradviz-run-step'>6</span>" in dashboard.status.value
 
 
+def test_a_dashboard_opened_after_training_shows_the_recorded_graph():
+    model = mlp()
+    runner = gv.Runner(model, gv.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy)
+    recorder = runner.add_callback(Recorder(model))
+    runner.train(loader(3), progress=False)
+    dashboard = Dashboard(runner, recorder)
+    assert dashboard.graph_view is not None and dashboard.graph_area.children == (dashboard.graph_view,)
+    assert len(dashboard.loss_curves.plot.current["data"][0]["x"]) == 3
+
+
 def test_step_button_advances_by_exactly_one(dashboards):
     dashboard = dashboards()
     start_paused(dashboard)
