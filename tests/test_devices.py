@@ -67,8 +67,10 @@ def test_creation_functions_place_tensors_on_the_device():
 def test_cuda_without_cupy_or_gpu_is_a_clear_error():
     if gv.cuda_is_available():
         pytest.skip("a GPU is present: the error path cannot be exercised")
-    with pytest.raises(RuntimeError, match=r"CuPy.*pip install 'gradviz-lab\[gpu\]'"):
-        gv.ones(2).cuda()
+    for make in (lambda: gv.ones(2).cuda(), lambda: gv.zeros(2, device="cuda")):
+        with pytest.raises(RuntimeError, match=r"CuPy.*pip install 'gradviz-lab\[gpu\]'") as error:
+            make()
+        assert "input shapes" not in str(error.value)  # the whole message is about the missing GPU
 
 
 def test_device_parsing():

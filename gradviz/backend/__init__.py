@@ -6,6 +6,7 @@ Ops never import numpy for data math; they ask ``xp = array_module(data)`` (Chai
 
 import numpy as np
 
+from ..errors import DeviceError
 from . import simulated
 
 _CUPY_HINT = (
@@ -18,13 +19,13 @@ def _cupy():
     try:
         import cupy
     except ImportError:
-        raise RuntimeError(_CUPY_HINT + " (CuPy is not installed)") from None
+        raise DeviceError(_CUPY_HINT + " (CuPy is not installed)") from None
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # CuPy raises its own CUDA errors when no driver is present
-        raise RuntimeError(f"{_CUPY_HINT} (CuPy found no usable GPU: {exc})") from None
+        raise DeviceError(f"{_CUPY_HINT} (CuPy found no usable GPU: {exc})") from None
     if count == 0:
-        raise RuntimeError(_CUPY_HINT + " (no GPU is visible)")
+        raise DeviceError(_CUPY_HINT + " (no GPU is visible)")
     return cupy
 
 
