@@ -194,7 +194,7 @@ class Dashboard(widgets.VBox):
     def _controls(self):
         self.buttons = {
             "play": _button("▶ play", "gradviz-play", lambda _: self.play()),
-            "pause": _button("⏸ pause", "gradviz-pause", lambda _: self.pause()),
+            "pause": _button("❚❚ pause", "gradviz-pause", lambda _: self.pause()),
             "step": _button("step", "gradviz-step", lambda _: self.step()),
             "step_op": _button("step-op", "gradviz-step-op", lambda _: self.step_op()),
             "reset": _button("⟲ reset", "gradviz-reset", lambda _: self.reset()),

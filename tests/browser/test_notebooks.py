@@ -24,11 +24,20 @@ ALL_PLOTS_DRAWN = (
 
 
 def save_view_screenshots(page, name):
+    """A view taller than the window is shot in a window tall enough for all of it: an element screenshot
+    only holds what the notebook's scrolling panel shows."""
+    viewport = page.viewport_size
     for view, selector in VIEWS.items():
         found = page.locator(selector)
         for index in range(found.count()):
-            found.nth(index).scroll_into_view_if_needed()
-            found.nth(index).screenshot(path=harness.ARTIFACTS / "tour" / f"{name}-{view}-{index}.png")
+            element = found.nth(index)
+            element.scroll_into_view_if_needed()
+            height = element.bounding_box()["height"]
+            if height > viewport["height"] - 200:
+                page.set_viewport_size({"width": viewport["width"], "height": int(height) + 400})
+                element.scroll_into_view_if_needed()
+            element.screenshot(path=harness.ARTIFACTS / "tour" / f"{name}-{view}-{index}.png")
+            page.set_viewport_size(viewport)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
