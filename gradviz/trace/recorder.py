@@ -72,6 +72,7 @@ class Recorder:
         self.store = SeriesStore(max_steps)
         self.histograms = deque(maxlen=max(16, max_steps // max(histogram_every, 1)))
         self.attention = deque(maxlen=256)
+        self.attention_inputs = deque(maxlen=256)
         self.graphs = {}
         self.graph_of_step = SeriesStore(max_steps)
         self.step = 0
@@ -80,6 +81,7 @@ class Recorder:
         self._handles = []
         self._parameters = []
         self._attention_modules = []
+        self._model_args = ()
         self._reset_step()
 
     # ---- attaching ----
@@ -94,6 +96,8 @@ class Recorder:
             self._handles.append(module.register_forward_hook(self._module_hook(name)))
         self._parameters = [] if self.model is None else list(self.model.named_parameters())
         self._attention_modules = [(n, m) for n, m in modules if hasattr(m, "last_attn_weights")]
+        if self._attention_modules:
+            self._handles.append(self.model.register_forward_pre_hook(self._remember_inputs))
         if self.optimizer is not None:
             self._handles.extend(self.optimizer_hooks(self.optimizer))
         return self
@@ -355,12 +359,18 @@ class Recorder:
             counts, edges = stats.histogram(tensor.data, self.bins)
             self.histograms.append((self.step, name, counts, edges))
 
+    def _remember_inputs(self, module, args):
+        self._model_args = args
+
     def _record_attention(self):
+        sample = None
         for name, module in self._attention_modules:
             weights = module.last_attn_weights
             if weights is not None:
                 sample = min(self.attention_sample, weights.shape[0] - 1)
                 self.attention.append((self.step, name, weights[sample].cpu().numpy()))
+        if sample is not None:
+            self.attention_inputs.append((self.step, _sample_rows(self._model_args, sample)))
 
     # ---- reading ----
     def steps(self):
@@ -427,3 +437,15 @@ def _ops_reaching(forward_events, root_ids):
 
 def _signature(ops):
     return hash(tuple((e.op, e.module, tuple(o.data.shape for o in e.output_tensors)) for e in ops))
+
+
+def _sample_rows(args, sample):
+    """Row ``sample`` of every batched tensor among the model's arguments (nested tuples and lists
+    flattened, in order), as host arrays: the inputs the recorded attention belongs to."""
+    rows = []
+    for arg in args:
+        if isinstance(arg, (tuple, list)):
+            rows.extend(_sample_rows(arg, sample))
+        elif isinstance(arg, Tensor) and arg.ndim >= 1 and arg.shape[0] > sample:
+            rows.append(arg[sample].cpu().numpy())
+    return tuple(rows)

@@ -25,6 +25,7 @@ def save(recorder, path):
             "graphs": [(signature, graph.to_dict()) for signature, graph in recorder.graphs.items()],
             "histograms": list(recorder.histograms),
             "attention": list(recorder.attention),
+            "attention_inputs": [(step, list(rows)) for step, rows in recorder.attention_inputs],
             "nan_origin": recorder.nan_origin,
             "captured": None if recorder.captured is None else _capture_state(recorder.captured),
         },
@@ -52,6 +53,7 @@ def load(path):
     recorder.graphs = {signature: Graph.from_dict(data) for signature, data in state["graphs"]}
     recorder.histograms.extend(tuple(h) for h in state["histograms"])
     recorder.attention.extend(tuple(a) for a in state["attention"])
+    recorder.attention_inputs.extend((step, tuple(rows)) for step, rows in state.get("attention_inputs", ()))
     recorder.nan_origin = state["nan_origin"]
     recorder.captured = None if state["captured"] is None else _capture(state["captured"])
     return recorder

@@ -40,16 +40,18 @@ def attention_kind(name, model=None):
 
 
 class AttentionView(widgets.VBox):
-    """``tokens``: None (positions), one list of strings for both axes, or a function ``sample ->
-    (query tokens, key tokens)`` giving the decoder-side (target) and encoder-side (source) tokens of a
-    sample: cross-attention shows queries against keys, encoder self-attention the key tokens on both
-    axes, decoder (masked) self-attention the query tokens on both axes."""
+    """``tokens``: None (positions), one list of strings for both axes, or a function ``inputs ->
+    (query tokens, key tokens)`` giving the decoder-side (target) and encoder-side (source) tokens.
+    ``inputs`` is what the model was called with at the snapshot's step, the recorded sample's row of each
+    batched tensor argument (a tuple of arrays, nested arguments flattened in order), so the labels
+    belong to the very string whose weights are drawn, shuffled data or not. Cross-attention shows
+    queries against keys, encoder self-attention the key tokens on both axes, decoder (masked)
+    self-attention the query tokens on both axes."""
 
     def __init__(self, recorder, tokens=None, *, interval=0.1):
         self.recorder = recorder
         self.tokens = tokens
         self.following = True
-        self.sample_changes = [(0, recorder.attention_sample)]
         self._syncing = False
         self._structure = None
         self.layer = _control(widgets.Dropdown(description="layer"), "gradviz-attention-layer")
@@ -123,7 +125,8 @@ class AttentionView(widgets.VBox):
         if self.tokens is None:
             queries = keys = []
         elif callable(self.tokens):
-            queries, keys = self.tokens(self._sample_at(step))
+            inputs = dict(tuple(self.recorder.attention_inputs)).get(step)
+            queries, keys = ([], []) if inputs is None else self.tokens(inputs)
             if kind == "self-attention":
                 queries = keys
             elif kind == "masked self-attention":
@@ -209,10 +212,6 @@ class AttentionView(widgets.VBox):
     def _on_sample(self, change):
         """The recorder keeps this sample's weights from the step it is on now."""
         self.recorder.attention_sample = change["new"]
-        self.sample_changes.append((self.recorder.step, change["new"]))
-
-    def _sample_at(self, step):
-        return next(sample for since, sample in reversed(self.sample_changes) if since <= step)
 
 
 def _snapshots(recorder):

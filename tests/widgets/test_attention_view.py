@@ -98,23 +98,21 @@ def test_token_list_labels_both_axes(task):
     assert axis(view, "xaxis", HEADS + 1) == tokens
 
 
-def sample_tokens(task, calls):
-    source, target = task.tensors
+def sample_tokens(calls):
+    """Labels from the recorded inputs: (decoder input, source) of the sample whose weights are drawn."""
 
-    def tokens(sample):
-        calls.append(sample)
-        queries = ["BOS"] + [str(t) for t in task.decode(target[sample])]
-        keys = [str(t) for t in task.decode(source[sample])] + ["EOS"]
-        return queries, keys
+    def tokens(inputs):
+        calls.append(inputs)
+        source, decoder_input = inputs
+        return [str(t) for t in decoder_input.tolist()], [str(t) for t in source.tolist()]
 
     return tokens
 
 
 def test_token_function_labels_queries_and_keys_by_attention_kind(task):
     calls = []
-    tokens = sample_tokens(task, calls)
-    view, _, _, _ = trained(task, tokens=tokens)
-    queries, keys = tokens(0)
+    view, recorder, _, _ = trained(task, tokens=sample_tokens(calls))
+    queries, keys = sample_tokens([])(recorder.attention_inputs[-1][1])
     length = latest(view.recorder, ENCODER_SELF).shape[-1]
     fit = lambda labels: (labels + [str(i) for i in range(len(labels), length)])[:length]  # noqa: E731
     assert axis(view, "xaxis") == fit(keys) == axis(view, "yaxis")
@@ -126,17 +124,35 @@ def test_token_function_labels_queries_and_keys_by_attention_kind(task):
 
 def test_sample_selector_sets_the_recorded_sample_from_the_next_step(task):
     calls = []
-    view, recorder, runner, loader = trained(task, tokens=sample_tokens(task, calls))
+    view, recorder, runner, loader = trained(task, tokens=sample_tokens(calls))
     view.sample.value = 3
     assert recorder.attention_sample == 3
     changed_at = recorder.step
     runner.train(loader, progress=False)
+    batch_start = lambda step: (step % len(loader)) * 8  # noqa: E731 - the loader does not shuffle
     view.step.value = changed_at - 1
-    assert calls[-1] == 0  # a snapshot from before the change is labelled with the old sample
+    np.testing.assert_array_equal(calls[-1][0], task.tensors[0][batch_start(changed_at - 1)].numpy())
     view.step.value = view.step.max
-    assert calls[-1] == 3
+    np.testing.assert_array_equal(calls[-1][0], task.tensors[0][batch_start(view.step.max) + 3].numpy())
     module = dict(runner.model.named_modules())[ENCODER_SELF]
     np.testing.assert_allclose(heatmaps(view)[0], module.last_attn_weights.numpy()[3, 0], rtol=1e-6)
+
+
+def test_labels_belong_to_the_drawn_sample_when_the_data_is_shuffled(task):
+    gv.manual_seed(1)
+    model = TransformerSeq2Seq(task.vocab_size, d_model=16, nhead=HEADS, num_layers=1, dim_feedforward=16)
+    sources = []
+    model.register_forward_pre_hook(lambda module, args: sources.append(args[0][0].numpy()))
+    recorder = Recorder(model, attention_sample=2)
+    runner = gv.Runner(model, gv.optim.Adam(model.parameters()), TokenCrossEntropy(), callbacks=[recorder])
+    calls = []
+    view = AttentionView(recorder, sample_tokens(calls)).attach(runner)
+    runner.train(TeacherForcing(gv.data.DataLoader(task, batch_size=8, shuffle=True)), progress=False)
+    for step, (source, _) in recorder.attention_inputs:
+        np.testing.assert_array_equal(source, sources[step][2])
+        view.step.value = step
+        np.testing.assert_array_equal(calls[-1][0], sources[step][2])
+    assert len(recorder.attention_inputs) == len(sources) == 3
 
 
 def test_step_slider_scrubs_and_stops_following(task):
@@ -169,3 +185,15 @@ def test_empty_before_training_and_exports_html(task, tmp_path):
     view, _, _, _ = trained(task)
     path = view.to_html(tmp_path / "attention.html")
     assert "heatmap" in path.read_text()
+
+
+def test_a_saved_recording_keeps_the_inputs_its_labels_come_from(task, tmp_path):
+    _, recorder, _, _ = trained(task)
+    recorder.save(tmp_path / "run.gvrec")
+    loaded = Recorder.load(tmp_path / "run.gvrec")
+    assert [s for s, _ in loaded.attention_inputs] == [s for s, _ in recorder.attention_inputs]
+    for (_, rows), (_, saved) in zip(loaded.attention_inputs, recorder.attention_inputs):
+        assert all(np.array_equal(a, b) for a, b in zip(rows, saved, strict=True))
+    view = AttentionView(loaded, sample_tokens([]))
+    view.layer.value = CROSS
+    assert axis(view, "xaxis") == [str(t) for t in recorder.attention_inputs[-1][1][0].tolist()]
