@@ -38,20 +38,32 @@ function loadPlotly(host, loaderRef) {
     return globalThis.__gradvizPlotly;
 }
 
+// A definite CSS height: on a window resize a responsive plot re-measures its element, and an element
+// sized only by its own content measures 0 inside some flex layouts.
+function pinHeight(el, layout) {
+    if (layout?.height) el.style.height = `${layout.height}px`;
+}
+
 function applyDelta(Plotly, el, delta) {
     for (const [index, props] of Object.entries(delta.traces ?? {})) {
         const wrapped = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, [v]]));
         Plotly.restyle(el, wrapped, [Number(index)]);
     }
-    if (delta.layout) Plotly.relayout(el, delta.layout);
+    if (delta.layout) {
+        pinHeight(el, delta.layout);
+        Plotly.relayout(el, delta.layout);
+    }
 }
 
 export default {
     async render({ model, el, host }) {
         const Plotly = await loadPlotly(host, model.get("loader"));
         el.classList.add("gradviz-plot");
-        const draw = () => Plotly.react(el, model.get("figure").data, model.get("figure").layout,
-                                        { displaylogo: false, responsive: true });
+        const draw = () => {
+            const { data, layout } = model.get("figure");
+            pinHeight(el, layout);
+            return Plotly.react(el, data, layout, { displaylogo: false, responsive: true });
+        };
         await draw();
         model.on("change:figure", draw);
         model.on("msg:custom", (msg) => { if (msg.type === "delta") applyDelta(Plotly, el, msg.delta); });

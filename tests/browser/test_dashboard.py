@@ -45,3 +45,28 @@ def test_dashboard_step_play_pause(run_notebook, tmp_path, artifacts):
     page.evaluate("() => document.querySelector('button.gradviz-play').click()")
     page.wait_for_function(f"() => ({COUNTER})() > {held}")
     page.evaluate("() => document.querySelector('button.gradviz-pause').click()")
+
+
+HEIGHTS = (
+    "() => [...document.querySelectorAll('.gradviz-dashboard .js-plotly-plot')]"
+    ".map((p) => [Math.round(p.getBoundingClientRect().height), p._fullLayout.height])"
+)
+
+
+def test_dashboard_plots_keep_their_height_when_the_window_is_resized(run_notebook, tmp_path, artifacts):
+    """A plot shown before the dashboard and training after it: a resize used to collapse the
+    gradient-flow plot to 0 px (its element had no height of its own)."""
+    earlier_plot = (
+        "gv.widgets.Plot({'data': [{'type': 'scatter', 'y': [1, 2, 3]}], 'layout': {'height': 300}})"
+    )
+    train = "runner.train(loader, num_epochs=1, progress=False)"
+    cells = ["import gradviz as gv", earlier_plot, SETUP, train]
+    page = run_notebook(harness.write_notebook(tmp_path / "resize.ipynb", cells))
+    harness.assert_notebook_healthy(page, artifacts)
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": viewport["width"], "height": viewport["height"] + 300})
+    page.wait_for_timeout(1000)
+    page.set_viewport_size(viewport)
+    page.wait_for_timeout(1000)
+    heights = page.evaluate(HEIGHTS)
+    assert len(heights) >= 2 and all(shown == laid_out > 0 for shown, laid_out in heights), heights
