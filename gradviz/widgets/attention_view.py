@@ -54,7 +54,10 @@ class AttentionView(widgets.VBox):
         self.following = True
         self._syncing = False
         self._structure = None
-        self.layer = _control(widgets.Dropdown(description="layer"), "gradviz-attention-layer")
+        self.layer = _control(
+            widgets.Dropdown(description="layer", layout=widgets.Layout(width="36em")),
+            "gradviz-attention-layer",
+        )
         self.heads = _control(widgets.Dropdown(description="heads"), "gradviz-attention-heads")
         self.sample = _control(
             widgets.BoundedIntText(value=recorder.attention_sample, min=0, max=10**6, description="sample"),
