@@ -64,10 +64,14 @@ def _trace(array, axis):
 
 
 def _note(text, column, top=False):
-    x = {1: 0.23, 2: 0.77, None: 0.5}[column]
+    """A note over a panel's centre, or (``column`` None) from the figure's left edge, which stays in
+    sight when the side panel is narrower than the figure."""
+    x = {1: 0.23, 2: 0.77, None: 0.0}[column]
     return {
         "text": text,
         "x": x,
+        "xanchor": "left" if column is None else "center",
+        "align": "left" if column is None else "center",
         "y": 1.08 if top else 0.5,
         "xref": "paper",
         "yref": "paper",
