@@ -4,7 +4,7 @@ from ..ops.activation import gelu, leaky_relu, log_softmax, logsigmoid, softmax,
 from ..ops.attention import scaled_dot_product_attention
 from ..ops.conv import conv2d
 from ..ops.dropout import dropout
-from ..ops.embedding import embedding
+from ..ops.embedding import embedding, one_hot
 from ..ops.linear import linear
 from ..ops.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 from ..ops.normalization import batch_norm, layer_norm
@@ -31,6 +31,7 @@ __all__ = [
     "max_pool2d",
     "mse_loss",
     "nll_loss",
+    "one_hot",
     "pad",
     "relu",
     "scaled_dot_product_attention",

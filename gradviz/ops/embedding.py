@@ -1,4 +1,5 @@
-"""``embedding``: rows of a weight matrix picked by integer indices.
+"""``embedding``: rows of a weight matrix picked by integer indices; ``one_hot``: the same indices as
+rows of an identity matrix (what an embedding multiplies, written out).
 
 Its backward is an op of its own (``embedding_backward``, a scatter-add of the gradient rows into a
 zero matrix), whose backward is the pick again: both directions stay differentiable.
@@ -10,7 +11,7 @@ from ..autograd.tensor import wrap
 from ..backend import array_module
 from ..errors import DtypeError, IndexOutOfRangeError, ShapeError
 
-__all__ = ["embedding"]
+__all__ = ["embedding", "one_hot"]
 
 
 class Embedding(Function):
@@ -74,6 +75,34 @@ def embedding(input, weight, padding_idx=None):  # noqa: A002 - PyTorch's argume
             f"(indices must be in [0, {rows - 1}])"
         )
     return Embedding.apply(input, weight, _checked_padding_idx(padding_idx, rows))
+
+
+class OneHot(Function):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, indices, num_classes):
+        xp = array_module(indices)
+        return (indices[..., None] == xp.arange(num_classes)).astype(xp.int64)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot rows for integer ``tensor``, with ``num_classes`` columns (-1: its largest
+    value + 1), as ``torch.nn.functional.one_hot``."""
+    if tensor.data.dtype.kind not in "iu":
+        raise DtypeError(
+            f"one_hot: needs an integer tensor of class indices, got {tensor.dtype}; use .long()"
+        )
+    indices = tensor.data
+    if num_classes == -1:
+        num_classes = int(indices.max()) + 1 if indices.size else 0
+    out_of_range = (indices < 0) | (indices >= num_classes)
+    if out_of_range.any():
+        raise IndexOutOfRangeError(
+            f"one_hot: class index {int(indices[out_of_range][0])} is out of range for "
+            f"num_classes={num_classes} (indices must be in [0, {num_classes - 1}])"
+        )
+    return OneHot.apply(tensor, num_classes)
 
 
 METHODS = {}

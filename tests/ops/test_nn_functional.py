@@ -19,7 +19,7 @@ def test_functional_namespace_has_pytorch_names():
     names = (
         "linear relu gelu sigmoid tanh softmax log_softmax leaky_relu dropout pad conv2d max_pool2d "
         "avg_pool2d "
-        "adaptive_avg_pool2d layer_norm batch_norm embedding cross_entropy nll_loss mse_loss l1_loss "
+        "adaptive_avg_pool2d layer_norm batch_norm embedding one_hot cross_entropy nll_loss mse_loss l1_loss "
         "binary_cross_entropy_with_logits scaled_dot_product_attention"
     ).split()
     assert [n for n in names if not callable(getattr(F, n, None))] == []
@@ -164,6 +164,22 @@ def test_embedding(padding_idx, device):
         device=device,
         gradcheck=padding_idx is None,
     )
+
+
+@pytest.mark.parametrize("num_classes", [-1, 7])
+def test_one_hot(num_classes, device):
+    indices = rng.integers(0, 5, (3, 4))
+    ours = F.one_hot(gv.tensor(indices, device=device), num_classes)
+    theirs = TF.one_hot(torch.tensor(indices), num_classes)
+    assert ours.dtype == gv.int64 and ours.device == device and not ours.requires_grad
+    np.testing.assert_array_equal(host(ours), theirs.numpy())
+
+
+def test_one_hot_errors():
+    with pytest.raises(IndexError, match=r"one_hot: class index 3 is out of range for num_classes=3"):
+        F.one_hot(gv.tensor([0, 3]), 3)
+    with pytest.raises(TypeError, match=r"one_hot: needs an integer tensor.*float32.*\.long\(\)"):
+        F.one_hot(gv.tensor([1.0]))
 
 
 def test_embedding_second_derivatives_and_errors():
