@@ -92,6 +92,7 @@ RULES = {
     "nonzero": _NOT_DIFFERENTIABLE,
     "embedding": "grad_W[i] = Σ grad over the positions that looked up row i (padding_idx gets none)",
     "embedding_backward": "the derivative of the scatter into the table: grad rows gathered back by index",
+    "one_hot": _NOT_DIFFERENTIABLE,
     # padding, pooling, convolution
     "pad": "grad_x = grad with the padded border cut off",
     "pad_backward": "the derivative of cutting off the border: grad padded with zeros again",
