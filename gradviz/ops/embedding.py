@@ -46,6 +46,12 @@ class EmbeddingBackward(Function):
         return picked, None, None, None
 
 
+def _first_out_of_range(indices, size):
+    """The first index outside ``[0, size)``, or None."""
+    out_of_range = (indices < 0) | (indices >= size)
+    return int(indices[out_of_range][0]) if out_of_range.any() else None
+
+
 def _checked_padding_idx(padding_idx, rows):
     if padding_idx is None:
         return None
@@ -67,11 +73,10 @@ def embedding(input, weight, padding_idx=None):  # noqa: A002 - PyTorch's argume
             f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}"
         )
     rows = weight.shape[0]
-    indices = input.data
-    out_of_range = (indices < 0) | (indices >= rows)
-    if out_of_range.any():
+    bad = _first_out_of_range(input.data, rows)
+    if bad is not None:
         raise IndexOutOfRangeError(
-            f"embedding: index {int(indices[out_of_range][0])} is out of range for a weight with {rows} rows "
+            f"embedding: index {bad} is out of range for a weight with {rows} rows "
             f"(indices must be in [0, {rows - 1}])"
         )
     return Embedding.apply(input, weight, _checked_padding_idx(padding_idx, rows))
@@ -96,10 +101,10 @@ def one_hot(tensor, num_classes=-1):
     indices = tensor.data
     if num_classes == -1:
         num_classes = int(indices.max()) + 1 if indices.size else 0
-    out_of_range = (indices < 0) | (indices >= num_classes)
-    if out_of_range.any():
+    bad = _first_out_of_range(indices, num_classes)
+    if bad is not None:
         raise IndexOutOfRangeError(
-            f"one_hot: class index {int(indices[out_of_range][0])} is out of range for "
+            f"one_hot: class index {bad} is out of range for "
             f"num_classes={num_classes} (indices must be in [0, {num_classes - 1}])"
         )
     return OneHot.apply(tensor, num_classes)

@@ -231,8 +231,8 @@ def oscillating(recorder, t):
     swing = np.abs(np.diff(recent)).mean() / (np.abs(recent).mean() + 1e-12)
     half = t.window // 2
     stalled = recent[half:].mean() >= 0.95 * recent[:half].mean()
-    levels = [losses[i : i + t.window].mean() for i in range(0, len(losses) - t.window + 1, t.window)]
-    no_progress = recent.mean() >= min(0.9 * levels[0], 1.5 * min(levels))
+    levels = losses[: len(losses) // t.window * t.window].reshape(-1, t.window).mean(axis=1)
+    no_progress = recent.mean() >= min(0.9 * levels[0], 1.5 * levels.min())
     if flips >= 0.7 * (len(signs) - 1) and swing > 0.05 and stalled and no_progress:
         message = "the loss jumps up and down without decreasing: the learning rate is probably too large"
         return [Finding("oscillating", message, _step(recorder), evidence={"losses": recent.tolist()})]

@@ -12,6 +12,7 @@ Use it as a context manager (``with Recorder(model): ...``), with ``attach()``/`
 import math
 from collections import deque
 
+from .. import backend
 from ..autograd import events
 from ..autograd.events import BackwardPass, GradAccumulated, OpEvent
 from ..autograd.grad_mode import no_grad
@@ -447,5 +448,5 @@ def _sample_rows(args, sample):
         if isinstance(arg, (tuple, list)):
             rows.extend(_sample_rows(arg, sample))
         elif isinstance(arg, Tensor) and arg.ndim >= 1 and arg.shape[0] > sample:
-            rows.append(arg[sample].cpu().numpy())
+            rows.append(backend.to_host(arg.data[sample]))
     return tuple(rows)

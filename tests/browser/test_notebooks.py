@@ -33,11 +33,13 @@ def save_view_screenshots(page, name):
             element = found.nth(index)
             element.scroll_into_view_if_needed()
             height = element.bounding_box()["height"]
-            if height > viewport["height"] - 200:
+            tall = height > viewport["height"] - 200
+            if tall:
                 page.set_viewport_size({"width": viewport["width"], "height": int(height) + 400})
                 element.scroll_into_view_if_needed()
             element.screenshot(path=harness.ARTIFACTS / "tour" / f"{name}-{view}-{index}.png")
-            page.set_viewport_size(viewport)
+            if tall:
+                page.set_viewport_size(viewport)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
