@@ -172,6 +172,28 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
+    def get_submodule(self, target):
+        """The submodule at dotted path ``target`` (``""`` is the module itself), as in PyTorch."""
+        module = self
+        for i, name in enumerate(target.split(".") if target else ()):
+            child = module._modules.get(name)
+            if child is None:
+                where = ".".join(target.split(".")[:i]) or type(self).__name__
+                raise AttributeError(f"get_submodule: {where} has no submodule {name!r} (path {target!r})")
+            module = child
+        return module
+
+    def get_parameter(self, target):
+        """The parameter at dotted path ``target``, e.g. ``"0.weight"``, as in PyTorch."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(
+                f"get_parameter: {path or type(self).__name__} has no parameter {name!r}; its parameters are "
+                f"{list(module._parameters)}"
+            )
+        return module._parameters[name]
+
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 

@@ -47,6 +47,19 @@ def test_parameters_and_modules_are_named_like_pytorch():
     assert [n for n, _ in net.named_buffers()][0] == "encoder.0.calls"
 
 
+def test_get_submodule_and_get_parameter_follow_dotted_names():
+    net = Net()
+    assert net.get_submodule("") is net
+    assert net.get_submodule("extra.gate") is net.extra["gate"]
+    assert net.get_parameter("heads.1.bias") is net.heads[1].bias
+    for name, param in net.named_parameters():
+        assert net.get_parameter(name) is param
+    with pytest.raises(AttributeError, match="encoder has no submodule '7'"):
+        net.get_submodule("encoder.7")
+    with pytest.raises(AttributeError, match=r"encoder.0 has no parameter 'scale'.*\['weight', 'bias'\]"):
+        net.get_parameter("encoder.0.scale")
+
+
 def test_shared_parameters_are_listed_once():
     net = Sequential(Affine(2, 2), Affine(2, 2))
     net[1].weight = net[0].weight

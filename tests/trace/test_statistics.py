@@ -1,0 +1,129 @@
+"""Every number the recorder keeps equals the same statistic computed independently in float64."""
+
+import numpy as np
+import pytest
+
+import gradviz as gv
+import gradviz.nn.functional as F
+from gradviz import nn
+from gradviz.trace import Recorder
+from gradviz.trace.stats import histogram
+
+
+def host(tensor):
+    return np.asarray(tensor.detach().cpu().numpy(), dtype=np.float64)
+
+
+def recorded_sgd_step(device):
+    model = nn.Sequential(
+        nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 8), nn.Sigmoid()
+    ).to(device)
+    with gv.no_grad():
+        model[2].weight.mul_(4.0)
+        model[4].weight.mul_(6.0)
+    optimizer = gv.optim.SGD(model.parameters(), lr=0.5)
+    recorder = Recorder(model, optimizer=optimizer, histogram_every=1, bins=12)
+    x = gv.randn(64, 5, device=device)
+    target = gv.rand(64, 8, device=device)
+    outputs = {}
+    hooks = [
+        m.register_forward_hook(lambda m, a, out, n=n: outputs.setdefault(n, out))
+        for n, m in model.named_modules()
+    ]
+    with recorder:
+        optimizer.zero_grad()
+        F.mse_loss(model(x), target).backward()
+        before = {n: host(p) for n, p in model.named_parameters()}
+        grads = {n: host(p.grad) for n, p in model.named_parameters()}
+        optimizer.step()
+    for hook in hooks:
+        hook.remove()
+    return model, recorder, outputs, before, grads
+
+
+@pytest.fixture
+def step(device):
+    return recorded_sgd_step(device)
+
+
+def latest(series):
+    return {name: values[-1] for name, values in series.items()}
+
+
+def test_parameter_statistics(step):
+    model, recorder, _, before, grads = step
+    for stat, expected in {
+        "grad_norm": lambda n: np.linalg.norm(grads[n]),
+        "grad_mean_abs": lambda n: np.abs(grads[n]).mean(),
+        "grad_max_abs": lambda n: np.abs(grads[n]).max(),
+        "param_norm": lambda n: np.linalg.norm(host(model.get_parameter(n))),
+        "update_ratio": lambda n: (
+            np.linalg.norm(host(model.get_parameter(n)) - before[n])
+            / np.linalg.norm(host(model.get_parameter(n)))
+        ),
+    }.items():
+        got = latest(recorder.parameter_stats(stat))
+        assert set(got) == set(grads), stat
+        for name in grads:
+            assert got[name] == pytest.approx(expected(name), rel=1e-5), (stat, name)
+
+
+def test_activation_statistics_of_every_module_output(step):
+    _, recorder, outputs, _, _ = step
+    for name, module_output in outputs.items():
+        if not name:
+            continue
+        values = host(module_output).ravel()
+        scale = np.abs(values).mean()
+        assert latest(recorder.activation_stats("mean"))[name] == pytest.approx(
+            values.mean(), abs=1e-6 * scale
+        )
+        assert latest(recorder.activation_stats("std"))[name] == pytest.approx(values.std(), rel=1e-4)
+        assert latest(recorder.activation_stats("zeros"))[name] == np.mean(values == 0)
+        assert latest(recorder.activation_stats("nonfinite"))[name] == 0
+    saturated = latest(recorder.activation_stats("saturated"))
+    assert set(saturated) == {"3", "5"}
+    tanh, sigmoid = host(outputs["3"]), host(outputs["5"])
+    assert saturated["3"] == np.mean((tanh < -0.98) | (tanh > 0.98)) > 0
+    assert saturated["5"] == np.mean((sigmoid < 0.01) | (sigmoid > 0.99)) > 0
+    assert latest(recorder.activation_stats("zeros"))["1"] > 0
+
+
+def test_edge_norms_are_the_gradients_each_op_sent(step):
+    model, recorder, _, _, grads = step
+    ops = list(recorder.graph().ops.values())
+    edges = latest(recorder.edge_norms())
+    linears = [i for i, op in enumerate(ops) if op.op == "linear"]
+    for index, name in zip(linears, ("0", "2", "4")):
+        assert edges[(index, 1)] == pytest.approx(np.linalg.norm(grads[f"{name}.weight"]), rel=1e-5)
+        assert edges[(index, 2)] == pytest.approx(np.linalg.norm(grads[f"{name}.bias"]), rel=1e-5)
+    assert all(np.isfinite(v) and v > 0 for v in edges.values())
+
+
+def test_histograms_count_every_value_of_every_module_output(step):
+    _, recorder, outputs, _, _ = step
+    kept = {name: (counts, edges) for _, name, counts, edges in recorder.histograms}
+    assert set(kept) == {name for name in outputs if name}
+    for name, (counts, edges) in kept.items():
+        expected_counts, expected_edges = np.histogram(outputs[name].detach().cpu().numpy(), bins=12)
+        np.testing.assert_allclose(edges, expected_edges, rtol=1e-6)
+        np.testing.assert_array_equal(counts, expected_counts)
+
+
+def test_histogram_of_values_at_the_bin_edges_and_of_non_finite_values():
+    values = gv.tensor([0.0, 0.25, 0.5, 0.75, 1.0, 1.0, float("nan"), float("inf")])
+    counts, edges = histogram(values.data, 4)
+    np.testing.assert_array_equal(counts, [1, 1, 1, 3])
+    np.testing.assert_allclose(edges, [0, 0.25, 0.5, 0.75, 1.0])
+    counts, edges = histogram(gv.full((3,), 2.0).data, 4)
+    assert counts.sum() == 3 and edges[0] < 2.0 < edges[-1]
+
+
+def test_nonfinite_counts_per_op_and_module():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    recorder = Recorder(model)
+    x = gv.tensor([[1.0, float("nan"), 0.0], [1.0, 2.0, 3.0]])
+    with recorder:
+        model(x).sum().backward()
+    assert latest(recorder.activation_stats("nonfinite")) == {"0": 4, "1": 4}
+    assert max(latest(recorder.op_stats("nonfinite")).values()) == 4
