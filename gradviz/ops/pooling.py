@@ -13,7 +13,7 @@ one-hot weights of each window's argmax.
 from ..autograd.function import Function
 from ..backend import array_module
 from ..errors import ShapeError
-from .windows import col2im, kernel_slices, pad, pair, windows
+from .windows import col2im, kernel_slices, pad, pair, unpad, windows
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
@@ -49,9 +49,16 @@ class WindowScatter(Function):
     @staticmethod
     def forward(ctx, grad, win, weights):
         ctx.win, ctx.weights = win, weights
-        count = win.kernel[0] * win.kernel[1]
-        image = col2im((grad * _weight(weights, k) for k in range(count)), win)
-        return array_module(image).ascontiguousarray(image)
+        xp = array_module(grad)
+        if win.disjoint:
+            image = xp.zeros(grad.shape[:-2] + win.padded, dtype=grad.dtype)
+            for k, (rows, cols) in enumerate(kernel_slices(win)):
+                xp.multiply(grad, _weight(weights, k), out=image[..., rows, cols])
+            image = unpad(image, win)
+        else:
+            count = win.kernel[0] * win.kernel[1]
+            image = col2im((grad * _weight(weights, k) for k in range(count)), win)
+        return xp.ascontiguousarray(image)
 
     @staticmethod
     def backward(ctx, grad_image):
@@ -67,23 +74,40 @@ class MaxPool2d(Function):
     def forward(ctx, x, win, return_indices):
         xp = array_module(x)
         padded = pad(x, win, fill=-xp.inf)
-        slices = kernel_slices(win)
-        rows, cols = next(slices)
-        out = padded[..., rows, cols].copy()
-        argmax = xp.zeros(out.shape, dtype=xp.int32)
-        for k, (rows, cols) in enumerate(slices, start=1):
-            seen = padded[..., rows, cols]
-            # strictly greater keeps the first of equal maxima; a NaN always wins, as in PyTorch
-            took_over = (seen > out) | xp.isnan(seen)
-            xp.maximum(out, seen, out=out)
-            xp.maximum(argmax, took_over * k, out=argmax)
+        seen = [padded[..., rows, cols] for rows, cols in kernel_slices(win)]
+        out = seen[0].copy()
+        for values in seen[1:]:
+            xp.maximum(out, values, out=out)  # NaN propagates, as in PyTorch
         ctx.win = win
-        ctx.weights = tuple(argmax == k for k in range(win.kernel[0] * win.kernel[1]))
-        return (out, _flat_indices(argmax, win)) if return_indices else out
+        ctx.weights = _first_maxima(seen, out)
+        if return_indices:
+            argmax = sum(k * hit.astype(xp.int32) for k, hit in enumerate(ctx.weights))
+            return out, _flat_indices(argmax, win)
+        return out
 
     @staticmethod
     def backward(ctx, grad, grad_indices=None):
         return WindowScatter.apply(grad, ctx.win, ctx.weights), None, None
+
+
+def _first_maxima(seen, out):
+    """Per kernel position, where that position gets its window's gradient, as PyTorch picks it (a later
+    value takes over only when greater, a NaN always does): the first of equal maxima, or the last NaN."""
+    xp = array_module(out)
+    hits = _first_true([values == out for values in seen])
+    if xp.isnan(out).any():
+        last_nans = _first_true([xp.isnan(values) for values in reversed(seen)])[::-1]
+        hits = [hit | nan for hit, nan in zip(hits, last_nans)]
+    return tuple(hits)
+
+
+def _first_true(masks):
+    """The masks with each element kept only in the first mask where it is set (changed in place)."""
+    free = array_module(masks[0]).ones(masks[0].shape, dtype=bool)
+    for mask in masks:
+        mask &= free
+        free ^= mask
+    return masks
 
 
 def _flat_indices(argmax, win):

@@ -38,6 +38,11 @@ class Windows(NamedTuple):
         return tuple(d * (k - 1) + 1 for d, k in zip(self.dilation, self.kernel))
 
     @property
+    def disjoint(self):
+        """Whether no two windows share a pixel (pooling's usual stride = kernel)."""
+        return all(s >= span for s, span in zip(self.stride, self.spans))
+
+    @property
     def padded(self):
         """The padded input's size: padding on both sides, more at the end if ceil mode needs it."""
         return tuple(
@@ -107,12 +112,20 @@ def im2col(x, win):
 def col2im(pieces, win):
     """Add windows back onto the image: ``pieces`` yields, per kernel position (row-major), an array
     (..., H', W') of what each window holds there. Returns (..., H, W), the sum over every window that
-    covers each pixel (padding dropped)."""
+    covers each pixel (padding dropped); disjoint windows are written in place, without adding."""
     pieces = iter(pieces)
     first = next(pieces)
     xp = array_module(first)
     image = xp.zeros(first.shape[:-2] + win.padded, dtype=first.dtype)
     for (rows, cols), piece in zip(kernel_slices(win), itertools.chain([first], pieces)):
-        image[..., rows, cols] += piece
+        if win.disjoint:
+            image[..., rows, cols] = piece
+        else:
+            image[..., rows, cols] += piece
+    return unpad(image, win)
+
+
+def unpad(image, win):
+    """The image without its padding (a view)."""
     (ph, pw), (h, w) = win.padding, win.size
     return image[..., ph : ph + h, pw : pw + w]

@@ -42,6 +42,20 @@ def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum(device):
     check(lambda a: max_pool2d(a, 2, 1), lambda a: F.max_pool2d(a, 2, 1), x, device=device, gradcheck=False)
 
 
+@pytest.mark.parametrize("stride", [1, 2])
+def test_max_pool2d_ties_and_nan_follow_pytorch(stride, device):
+    x = np.ones((1, 2, 4, 4))
+    x[0, 1, 1, 0] = x[0, 1, 2, 3] = x[0, 1, 3, 2] = np.nan
+    x[0, 0, :2, 2:] = 5.0
+    check(
+        lambda a: max_pool2d(a, 2, stride),
+        lambda a: F.max_pool2d(a, 2, stride),
+        x,
+        device=device,
+        gradcheck=False,
+    )
+
+
 def test_max_pool2d_overlapping_windows_accumulate_gradient(device):
     x = np.zeros((1, 1, 5, 5))
     x[0, 0, 2, 2] = 1.0
