@@ -5,8 +5,6 @@ synchronising per statistic, so a GPU run is not slowed by a round trip per numb
 """
 
 import math
-from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 
@@ -16,35 +14,48 @@ _HOST_TYPES = (np.ndarray, np.generic, float, int)
 SATURATION = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 SATURATION_MARGIN = 0.01
 
+SQUARES, SUM, ZEROS, ABS_SUM, ABS_MAX = "squares", "sum", "zeros", "abs_sum", "abs_max"
+
 
 class Batch:
     """The tensors to measure this step, computed at its end and fetched in one transfer.
 
-    Each statistic is a BLAS dot product or a single reduction on the tensor itself (no copies, no
-    float64 conversion); nothing is brought to the host until every value is computed, so a GPU run
-    does not synchronise per number. NaN/Inf are not counted in a pass of their own
+    Every statistic is finished on the host from a few device reductions per tensor (sum of squares,
+    sum, count of zeros, sum and max of magnitudes, count near the asymptotes), each a BLAS dot product
+    or a single pass over the tensor, with no copies and no float64 conversion. A tensor asked for under
+    several keys (an op's output that is also a module's output; an edge's gradient that became a
+    parameter's ``.grad``) is reduced once. NaN/Inf are not counted in a pass of their own
     (:func:`_finite_or_count`).
     """
 
     def __init__(self):
         self.requests = []
+        self.tensors = {}
         self.aliases = []
+
+    def _request(self, finish, key, data, reductions):
+        entry = self.tensors.get(id(data))
+        if entry is None:
+            entry = self.tensors[id(data)] = (data, set())
+        entry[1].update(reductions)
+        self.requests.append((finish, key, data))
 
     def norm(self, key, data):
         """The L2 norm under ``key``."""
-        self.requests.append((_NORM, key, data, None))
+        self._request(_norm, key, data, (SQUARES,))
 
     def gradient(self, prefix, data):
         """``grad_norm``, ``grad_mean_abs``, ``grad_max_abs`` under ``prefix``."""
-        self.requests.append((_GRADIENT, prefix, data, None))
+        self._request(_gradient, prefix, data, (SQUARES, ABS_SUM, ABS_MAX))
 
     def activation(self, prefix, data, op=None):
         """``mean``, ``std``, ``zeros`` (fraction exactly zero: dead ReLU units), ``nonfinite`` (count)
         and, for sigmoid/tanh (``op``), ``saturated``: the fraction near their asymptotes."""
-        self.requests.append((_ACTIVATION, prefix, data, op))
+        reductions = (SUM, SQUARES, ZEROS, op) if op in SATURATION else (SUM, SQUARES, ZEROS)
+        self._request(_activation, prefix, data, reductions)
 
     def nonfinite(self, key, data):
-        self.requests.append((_NONFINITE, key, data, None))
+        self._request(_nonfinite, key, data, (SQUARES,))
 
     def alias(self, prefix, measured_prefix):
         """Report the statistics requested under ``measured_prefix`` under ``prefix`` too (a module's
@@ -55,29 +66,55 @@ class Batch:
         """Every requested statistic as a host float, keyed as requested: the reductions run on the
         device, are fetched together, and the few scalar operations that finish each statistic (a
         square root, a division by the size) run on the host."""
-        reduced, measured = [], []
-        for statistic, key, data, op in self.requests:
+        names, reduced = [], []
+        for data, wanted in self.tensors.values():
             if data.size:
-                flat = data.reshape(-1)
-                measured.append((statistic, key, flat, op, len(reduced)))
-                reduced.extend(statistic.reduce(flat, op))
-        host = _to_host(reduced)
+                for name, value in _reductions(data.reshape(-1), wanted):
+                    names.append((id(data), name))
+                    reduced.append(value)
+        by_tensor = {}
+        for (tensor, name), value in zip(names, _to_host(reduced)):
+            by_tensor.setdefault(tensor, {})[name] = value
         result, spans = {}, {}
-        for statistic, key, flat, op, start in measured:
-            spans[key] = statistic.finish(result, key, host, start, flat, op)
+        for finish, key, data in self.requests:
+            if data.size:
+                spans[key] = finish(result, key, by_tensor[id(data)], data)
         for prefix, measured_prefix in self.aliases:
             depth = len(measured_prefix)
             result.update({(*prefix, *k[depth:]): result[k] for k in spans.get(measured_prefix, ())})
         return result
 
 
-class _Statistic(NamedTuple):
-    """``reduce(flat, op)``: the device reductions; ``finish(result, key, host, start, flat, op)``:
-    puts the statistics into ``result`` from the fetched reductions at ``host[start:]`` and returns
-    their keys."""
+def _reductions(flat, wanted):
+    """(name, device scalar) for each wanted reduction of a flat tensor; sums are dot products with a
+    vector of ones (BLAS, several times faster than a reduction)."""
+    xp = backend.array_module(flat)
+    if SQUARES in wanted:
+        yield SQUARES, flat.dot(flat)
+    if SUM in wanted:
+        yield SUM, flat.dot(_ones(flat))
+    if ZEROS in wanted:
+        yield ZEROS, xp.count_nonzero(flat == 0)
+    if ABS_SUM in wanted:
+        magnitude = xp.abs(flat)
+        yield ABS_SUM, magnitude.dot(_ones(flat))
+        yield ABS_MAX, magnitude.max()
+    for op in wanted & SATURATION.keys():
+        low, high = SATURATION[op]
+        margin = SATURATION_MARGIN * (high - low)
+        yield op, xp.count_nonzero((flat < low + margin) | (flat > high - margin))
 
-    reduce: Callable
-    finish: Callable
+
+_ONES = {}
+
+
+def _ones(flat):
+    """A vector of ones like ``flat`` (same dtype and device), from a cache grown as needed."""
+    key = (flat.dtype, str(backend.device_of(flat)))
+    ones = _ONES.get(key)
+    if ones is None or ones.size < flat.size:
+        ones = _ONES[key] = backend.array_module(flat).ones(max(flat.size, 1024), dtype=flat.dtype)
+    return ones[: flat.size]
 
 
 def _finite_or_count(total, flat):
@@ -86,61 +123,36 @@ def _finite_or_count(total, flat):
     return 0.0 if math.isfinite(total) else float(nonfinite_count(flat))
 
 
-def _norm_finish(result, key, host, start, flat, op):
-    result[key] = math.sqrt(host[start])
+def _norm(result, key, reduced, data):
+    result[key] = math.sqrt(reduced[SQUARES])
     return (key,)
 
 
-def _gradient_finish(result, prefix, host, start, flat, op):
-    squares, total, largest = host[start : start + 3]
+def _gradient(result, prefix, reduced, data):
     keys = [(*prefix, name) for name in ("grad_norm", "grad_mean_abs", "grad_max_abs")]
-    result.update(zip(keys, (math.sqrt(squares), total / flat.size, largest)))
+    values = (math.sqrt(reduced[SQUARES]), reduced[ABS_SUM] / data.size, reduced[ABS_MAX])
+    result.update(zip(keys, values))
     return keys
 
 
-def _activation_reduce(flat, op):
-    xp = backend.array_module(flat)
-    reductions = [flat.sum(dtype="float64"), flat.dot(flat), xp.count_nonzero(flat == 0)]
-    if op in SATURATION:
-        low, high = SATURATION[op]
-        margin = SATURATION_MARGIN * (high - low)
-        reductions.append(xp.count_nonzero((flat < low + margin) | (flat > high - margin)))
-    return reductions
-
-
-def _activation_finish(result, prefix, host, start, flat, op):
-    size = flat.size
-    total, squares, zeros = host[start : start + 3]
-    mean = total / size
+def _activation(result, prefix, reduced, data):
+    size = data.size
+    mean = reduced[SUM] / size
     names = ["mean", "std", "zeros", "nonfinite"]
-    values = [mean, math.sqrt(max(squares / size - mean * mean, 0.0)), zeros / size]
-    values.append(_finite_or_count(total, flat))
-    if op in SATURATION:
+    values = [mean, math.sqrt(max(reduced[SQUARES] / size - mean * mean, 0.0)), reduced[ZEROS] / size]
+    values.append(_finite_or_count(reduced[SUM], data))
+    saturating = SATURATION.keys() & reduced.keys()
+    for op in saturating:
         names.append("saturated")
-        values.append(host[start + 3] / size)
+        values.append(reduced[op] / size)
     keys = [(*prefix, name) for name in names]
     result.update(zip(keys, values))
     return keys
 
 
-def _nonfinite_finish(result, key, host, start, flat, op):
-    result[key] = _finite_or_count(host[start], flat)
+def _nonfinite(result, key, reduced, data):
+    result[key] = _finite_or_count(reduced[SQUARES], data)
     return (key,)
-
-
-def _squares(flat, op):
-    return (flat.dot(flat),)
-
-
-def _gradient_reduce(flat, op):
-    magnitude = backend.array_module(flat).abs(flat)
-    return flat.dot(flat), magnitude.sum(), magnitude.max()
-
-
-_NORM = _Statistic(_squares, _norm_finish)
-_GRADIENT = _Statistic(_gradient_reduce, _gradient_finish)
-_ACTIVATION = _Statistic(_activation_reduce, _activation_finish)
-_NONFINITE = _Statistic(_squares, _nonfinite_finish)
 
 
 def _to_host(values):
@@ -157,13 +169,19 @@ def nonfinite_count(data):
 
 
 def histogram(data, bins):
-    """(counts, edges) as host arrays, over the range of the finite values (binned on the device)."""
+    """(counts, edges) as host arrays: ``bins`` equal bins over the range of the finite values, as
+    ``numpy.histogram`` (the last bin includes its right edge), counted on the device in one pass."""
     xp = backend.array_module(data)
     values = data.reshape(-1)
-    finite = xp.isfinite(values)
-    if not finite.all():
-        values = values[finite]
     if values.size == 0:
         values = xp.zeros(1, dtype=data.dtype)
-    counts, edges = xp.histogram(values, bins=bins)
-    return backend.to_host(counts), backend.to_host(edges)
+    low, high = _to_host([values.min(), values.max()])
+    if not (math.isfinite(low) and math.isfinite(high)):
+        values = values[xp.isfinite(values)]
+        low, high = _to_host([values.min(), values.max()]) if values.size else (0.0, 0.0)
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    index = ((values - low) * (bins / (high - low))).astype(np.intp)
+    xp.minimum(index, bins - 1, out=index)
+    counts = xp.bincount(index, minlength=bins)
+    return backend.to_host(counts), np.linspace(low, high, bins + 1)
