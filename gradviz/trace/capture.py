@@ -18,13 +18,21 @@ PREVIEW_ELEMENTS = 1024
 
 @dataclass
 class Value:
-    """A tensor's value at one moment of the step."""
+    """A tensor's value at one moment of the step: the array itself, or its summary and a preview."""
 
     shape: tuple
     dtype: str
-    summary: dict
     array: np.ndarray | None = None
     preview: np.ndarray | None = None
+    known_summary: dict | None = field(default=None, repr=False)
+
+    @property
+    def summary(self):
+        """min, max, mean, std and NaN/Inf count; for a value kept whole, computed when first asked for
+        (capturing a step then costs one copy per value)."""
+        if self.known_summary is None:
+            self.known_summary = _summary(self.array)
+        return self.known_summary
 
     @property
     def kept_whole(self):
@@ -102,10 +110,11 @@ class StepCapture:
 
     def _new_value(self, data):
         host = np.asarray(backend.to_host(data))
-        record = Value(tuple(host.shape), host.dtype.name, _summary(host))
+        record = Value(tuple(host.shape), host.dtype.name)
         if self.bytes_used + host.nbytes <= self.max_bytes:
             record.array = host.copy()
         else:
+            record.known_summary = _summary(host)
             record.preview = _downsample(host)
         self.bytes_used += record.nbytes
         return record

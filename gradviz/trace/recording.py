@@ -82,7 +82,7 @@ def _value_state(value):
 def _value(state):
     if not isinstance(state, dict):
         return state
-    return Value(tuple(state["shape"]), state["dtype"], state["summary"], state["array"], state["preview"])
+    return Value(tuple(state["shape"]), state["dtype"], state["array"], state["preview"], state["summary"])
 
 
 def _capture_state(capture):

@@ -127,3 +127,20 @@ def test_nonfinite_counts_per_op_and_module():
         model(x).sum().backward()
     assert latest(recorder.activation_stats("nonfinite")) == {"0": 4, "1": 4}
     assert max(latest(recorder.op_stats("nonfinite")).values()) == 4
+
+
+def test_captured_value_summaries_whole_and_summarised():
+    model = nn.Sequential(nn.Linear(5, 16), nn.Tanh())
+    for max_bytes in (2**20, 0):
+        recorder = Recorder(model, max_bytes=max_bytes).capture_step()
+        with recorder:
+            out = model(gv.randn(64, 5))
+            out.sum().backward()
+        (tanh,) = [r for r in recorder.captured.forward() if r.op == "tanh"]
+        value, expected = tanh.outputs[0], host(out).ravel()
+        assert value.kept_whole == bool(max_bytes)
+        assert value.summary["min"] == pytest.approx(expected.min())
+        assert value.summary["max"] == pytest.approx(expected.max())
+        assert value.summary["mean"] == pytest.approx(expected.mean(), abs=1e-7)
+        assert value.summary["std"] == pytest.approx(expected.std(), rel=1e-6)
+        assert value.summary["nonfinite"] == 0
