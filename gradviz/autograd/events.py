@@ -23,6 +23,7 @@ import itertools
 import time
 from typing import NamedTuple
 
+from ..dtypes import dtype_name
 from .tensor import Tensor
 
 _seq = itertools.count()
@@ -38,7 +39,10 @@ class TensorInfo(NamedTuple):
     @classmethod
     def of(cls, tensor, id=None):  # noqa: A002
         return cls(
-            tensor._id if id is None else id, tensor.data.shape, tensor.data.dtype.name, str(tensor.device)
+            tensor._id if id is None else id,
+            tensor.data.shape,
+            dtype_name(tensor.data.dtype),
+            str(tensor.device),
         )
 
     def __str__(self):

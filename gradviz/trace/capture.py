@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.tensor import Tensor
+from ..dtypes import dtype_name
 
 PREVIEW_ELEMENTS = 1024
 
@@ -110,7 +111,7 @@ class StepCapture:
 
     def _new_value(self, data):
         host = np.asarray(backend.to_host(data))
-        record = Value(tuple(host.shape), host.dtype.name)
+        record = Value(tuple(host.shape), dtype_name(host.dtype))
         if self.bytes_used + host.nbytes <= self.max_bytes:
             record.array = host.copy()
         else:

@@ -160,10 +160,12 @@ class Recorder:
         cls = event.__class__
         if cls is OpEvent:
             if event.phase == "forward":
-                if any(isinstance(o, Tensor) and o.requires_grad for o in event.output_tensors):
-                    self._events.append(event)
-                    if len(self._events) > _MAX_PENDING_EVENTS:
-                        self._events = self._events[-1000:]
+                for out in event.output_tensors:
+                    if out.requires_grad:  # a graph node; evaluation passes under no_grad are left out
+                        self._events.append(event)
+                        if len(self._events) > _MAX_PENDING_EVENTS:
+                            self._events = self._events[-1000:]
+                        break
             elif self._ops is not None:
                 self._on_backward_op(event)
         elif cls is BackwardPass:
@@ -271,7 +273,8 @@ class Recorder:
             if self._loss is not None:
                 values[("loss",)] = float(self._loss.item())
             self.store.append(self.step, values)
-            self._find_nan_origin(values)
+            if not self._pending.all_finite:
+                self._find_nan_origin(values)
             self._record_graph()
             self._record_histograms()
             self._record_attention()

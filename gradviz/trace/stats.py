@@ -15,6 +15,7 @@ SATURATION = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 SATURATION_MARGIN = 0.01
 
 SQUARES, SUM, ZEROS, ABS_SUM, ABS_MAX = "squares", "sum", "zeros", "abs_sum", "abs_max"
+_JUST_SQUARES = {SQUARES}
 
 
 class Batch:
@@ -32,13 +33,14 @@ class Batch:
         self.requests = []
         self.tensors = {}
         self.aliases = []
+        self.all_finite = True
 
-    def _request(self, finish, key, data, reductions):
+    def _request(self, finish, key, data, reductions, op=None):
         entry = self.tensors.get(id(data))
         if entry is None:
             entry = self.tensors[id(data)] = (data, set())
         entry[1].update(reductions)
-        self.requests.append((finish, key, data))
+        self.requests.append((finish, key, data, op))
 
     def norm(self, key, data):
         """The L2 norm under ``key``."""
@@ -52,7 +54,7 @@ class Batch:
         """``mean``, ``std``, ``zeros`` (fraction exactly zero: dead ReLU units), ``nonfinite`` (count)
         and, for sigmoid/tanh (``op``), ``saturated``: the fraction near their asymptotes."""
         reductions = (SUM, SQUARES, ZEROS, op) if op in SATURATION else (SUM, SQUARES, ZEROS)
-        self._request(_activation, prefix, data, reductions)
+        self._request(_activation, prefix, data, reductions, op)
 
     def nonfinite(self, key, data):
         self._request(_nonfinite, key, data, (SQUARES,))
@@ -65,20 +67,32 @@ class Batch:
     def compute(self):
         """Every requested statistic as a host float, keyed as requested: the reductions run on the
         device, are fetched together, and the few scalar operations that finish each statistic (a
-        square root, a division by the size) run on the host."""
+        square root, a division by the size) run on the host. ``all_finite`` then says whether every
+        reduction was finite (if not, a NaN/Inf, or an overflow, is somewhere in the step)."""
         names, reduced = [], []
         for data, wanted in self.tensors.values():
-            if data.size:
-                for name, value in _reductions(data.reshape(-1), wanted):
-                    names.append((id(data), name))
-                    reduced.append(value)
+            if not data.size:
+                continue
+            flat = data.reshape(-1)
+            if wanted == _JUST_SQUARES:  # most tensors (edges, parameters): one dot product
+                names.append((id(data), SQUARES))
+                reduced.append(flat.dot(flat))
+                continue
+            for name, value in _reductions(flat, wanted):
+                names.append((id(data), name))
+                reduced.append(value)
+        host = _to_host(reduced)
+        self.all_finite = all(map(math.isfinite, host))
         by_tensor = {}
-        for (tensor, name), value in zip(names, _to_host(reduced)):
-            by_tensor.setdefault(tensor, {})[name] = value
+        for (tensor, name), value in zip(names, host):
+            reduced_here = by_tensor.get(tensor)
+            if reduced_here is None:
+                reduced_here = by_tensor[tensor] = {}
+            reduced_here[name] = value
         result, spans = {}, {}
-        for finish, key, data in self.requests:
+        for finish, key, data, op in self.requests:
             if data.size:
-                spans[key] = finish(result, key, by_tensor[id(data)], data)
+                spans[key] = finish(result, key, by_tensor[id(data)], data, op)
         for prefix, measured_prefix in self.aliases:
             depth = len(measured_prefix)
             result.update({(*prefix, *k[depth:]): result[k] for k in spans.get(measured_prefix, ())})
@@ -123,34 +137,34 @@ def _finite_or_count(total, flat):
     return 0.0 if math.isfinite(total) else float(nonfinite_count(flat))
 
 
-def _norm(result, key, reduced, data):
+def _norm(result, key, reduced, data, op):
     result[key] = math.sqrt(reduced[SQUARES])
     return (key,)
 
 
-def _gradient(result, prefix, reduced, data):
+def _gradient(result, prefix, reduced, data, op):
     keys = [(*prefix, name) for name in ("grad_norm", "grad_mean_abs", "grad_max_abs")]
     values = (math.sqrt(reduced[SQUARES]), reduced[ABS_SUM] / data.size, reduced[ABS_MAX])
     result.update(zip(keys, values))
     return keys
 
 
-def _activation(result, prefix, reduced, data):
+def _activation(result, prefix, reduced, data, op):
     size = data.size
-    mean = reduced[SUM] / size
-    names = ["mean", "std", "zeros", "nonfinite"]
-    values = [mean, math.sqrt(max(reduced[SQUARES] / size - mean * mean, 0.0)), reduced[ZEROS] / size]
-    values.append(_finite_or_count(reduced[SUM], data))
-    saturating = SATURATION.keys() & reduced.keys()
-    for op in saturating:
-        names.append("saturated")
-        values.append(reduced[op] / size)
-    keys = [(*prefix, name) for name in names]
-    result.update(zip(keys, values))
+    total = reduced[SUM]
+    mean = total / size
+    keys = [(*prefix, "mean"), (*prefix, "std"), (*prefix, "zeros"), (*prefix, "nonfinite")]
+    result[keys[0]] = mean
+    result[keys[1]] = math.sqrt(max(reduced[SQUARES] / size - mean * mean, 0.0))
+    result[keys[2]] = reduced[ZEROS] / size
+    result[keys[3]] = _finite_or_count(total, data)
+    if op in SATURATION:
+        keys.append((*prefix, "saturated"))
+        result[keys[-1]] = reduced[op] / size
     return keys
 
 
-def _nonfinite(result, key, reduced, data):
+def _nonfinite(result, key, reduced, data, op):
     result[key] = _finite_or_count(reduced[SQUARES], data)
     return (key,)
 
