@@ -172,6 +172,11 @@ class GraphView(widgets.VBox):
 
 
 def _graph_and_recorder(source, names):
+    if names is not None and not isinstance(source, Tensor):
+        raise TypeError(
+            f"GraphView: names= labels the graph behind a Tensor; a {type(source).__name__} already "
+            "names its tensors (a Recorder after its model's parameters), so leave names out"
+        )
     if isinstance(source, Recorder):
         if source.graph() is None:
             raise ValueError("GraphView: the recorder has no step yet; run a forward and backward pass first")

@@ -123,6 +123,15 @@ def test_graph_of_a_tensor_and_of_a_traced_graph():
         GraphView([1, 2])
 
 
+def test_names_label_a_tensors_graph_and_are_refused_where_they_would_be_ignored():
+    w = gv.tensor([3.0], requires_grad=True)
+    view = GraphView((w * 2).sum(), names={w: "scale"})
+    assert "scale" in {n.label for n in view.model.nodes.values()}
+    recorder = recorded(steps=1)
+    with pytest.raises(TypeError, match="names= labels the graph behind a Tensor; a Recorder"):
+        GraphView(recorder, names={w: "scale"})
+
+
 def test_a_late_view_draws_the_current_state():
     recorder = recorded(steps=4)
     view = GraphView(recorder)
