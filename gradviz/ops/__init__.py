@@ -11,6 +11,7 @@ from .comparison import *
 from .conversion import *
 from .indexing import *
 from .linalg import *
+from .norms import *
 from .reduction import *
 from .shape import *
 from .unary import *

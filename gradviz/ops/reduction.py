@@ -57,7 +57,7 @@ class KeptDims(Function):
         return KeptDims.apply(grad, ctx.in_shape), None
 
 
-def _remember(ctx, x, dims, keepdim):
+def remember_reduction(ctx, x, dims, keepdim):
     ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
 
 
@@ -65,7 +65,7 @@ def _kept_shape(ctx):
     return tuple(1 if i in ctx.dims else size for i, size in enumerate(ctx.in_shape))
 
 
-def _kept(t, ctx):
+def kept_dims(t, ctx):
     """``t`` (shaped like the reduction's output) with the reduced dims present as size 1."""
     shape = _kept_shape(ctx)
     return t if ctx.keepdim or t.data.shape == shape else KeptDims.apply(t, shape)
@@ -75,7 +75,7 @@ def spread(grad, ctx):
     """The gradient of a reduction's output broadcast back to its input's shape."""
     if not ctx.keepdim and ctx.dims == tuple(range(len(ctx.dims))):
         return expand(grad, ctx.in_shape)  # reduced leading dims come back as expand's new leading dims
-    return expand(_kept(grad, ctx), ctx.in_shape)
+    return expand(kept_dims(grad, ctx), ctx.in_shape)
 
 
 def _reduced_count(ctx):
@@ -102,7 +102,7 @@ def _integer_sum_dtype(x, dtype):
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
-        _remember(ctx, x, dims, keepdim)
+        remember_reduction(ctx, x, dims, keepdim)
         return x.sum(axis=dims, dtype=dtype, keepdims=keepdim)
 
     @staticmethod
@@ -113,7 +113,7 @@ class Sum(Function):
 class Mean(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
-        _remember(ctx, x, dims, keepdim)
+        remember_reduction(ctx, x, dims, keepdim)
         return x.mean(axis=dims, dtype=dtype, keepdims=keepdim)
 
     @staticmethod
@@ -127,7 +127,7 @@ class Prod(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
-        _remember(ctx, x, dims, keepdim)
+        remember_reduction(ctx, x, dims, keepdim)
         out = array_module(x).asarray(x.prod(axis=dims, dtype=dtype, keepdims=keepdim))
         ctx.save_for_backward(out)
         return out
@@ -163,7 +163,7 @@ class Amax(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        _remember(ctx, x, dims, keepdim)
+        remember_reduction(ctx, x, dims, keepdim)
         ctx.out = getattr(x, ctx.kernel)(axis=dims, keepdims=keepdim)
         return ctx.out
 
@@ -195,7 +195,7 @@ class MaxDim(Function):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim):
-        _remember(ctx, x, (dim,), keepdim)
+        remember_reduction(ctx, x, (dim,), keepdim)
         xp = array_module(x)
         index = getattr(xp, ctx.pick)(x, axis=dim, keepdims=True)
         values = xp.take_along_axis(x, index, axis=dim)
@@ -238,7 +238,7 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        _remember(ctx, x, dims, keepdim)
+        remember_reduction(ctx, x, dims, keepdim)
         ctx.correction = correction
         xp = array_module(x)
         out = xp.asarray(getattr(xp, ctx.kernel)(x, axis=dims, ddof=correction, keepdims=keepdim))
@@ -271,7 +271,7 @@ class Logsumexp(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        _remember(ctx, x, dims, keepdim)
+        remember_reduction(ctx, x, dims, keepdim)
         xp = array_module(x)
         if x.dtype.kind != "f":
             x = x.astype(get_default_dtype().numpy)
@@ -289,7 +289,7 @@ class Logsumexp(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         x = ctx.inputs[0]
-        return spread(grad, ctx) * exp(x - _kept(out, ctx)), None, None
+        return spread(grad, ctx) * exp(x - kept_dims(out, ctx)), None, None
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001, A002 - PyTorch's names

@@ -61,6 +61,7 @@ RULES = {
     "min": "grad goes to the element(s) that were the minimum; the others get 0",
     "var": "grad_x = grad · 2·(x - mean) / (N - correction)",
     "std": "grad_x = grad · (x - mean) / ((N - correction) · std)",
+    "vector_norm": "grad_x = grad · sign(x)·|x|^(p-1) / ‖x‖^(p-1) (x / ‖x‖ for p = 2; 0 where ‖x‖ = 0)",
     "argmax": _NOT_DIFFERENTIABLE,
     "argmin": _NOT_DIFFERENTIABLE,
     # normalisation

@@ -1,0 +1,95 @@
+"""Vector norms: ``linalg.vector_norm`` and ``Tensor.norm``, one op for every order p.
+
+The 2-norm is not composed as ``sqrt(sum(x * x))``: at x = 0 that chain's gradient is 0 · ∞ = NaN,
+where PyTorch gives 0 (a subgradient). Each order's backward is its textbook derivative,
+sign(x)·|x|^(p-1) / ‖x‖^(p-1), set to 0 where the norm is 0, written in gradviz ops so that second
+derivatives work. Like PyTorch, float32 squares underflow below ~1e-23 and overflow above ~1e19.
+"""
+
+import math
+
+from ..autograd.function import Function
+from ..autograd.tensor import wrap
+from ..backend import array_module
+from ..dtypes import as_dtype
+from ..errors import DtypeError
+from .reduction import kept_dims, reduction_dims, remember_reduction
+from .unary import abs, where
+
+__all__ = ["norm"]
+
+
+class VectorNorm(Function):
+    @staticmethod
+    def forward(ctx, x, ord, dims, keepdim):  # noqa: A002 - PyTorch's argument name
+        xp = array_module(x)
+        remember_reduction(ctx, x, dims, keepdim)
+        ctx.ord = ord
+        if ord == 2:
+            out = xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
+        elif ord == 0:
+            out = (x != 0).sum(axis=dims, keepdims=keepdim).astype(x.dtype)
+        elif ord == 1:
+            out = xp.abs(x).sum(axis=dims, keepdims=keepdim)
+        elif math.isinf(ord):
+            out = (xp.abs(x).max if ord > 0 else xp.abs(x).min)(axis=dims, keepdims=keepdim)
+        else:
+            out = (xp.abs(x) ** ord).sum(axis=dims, keepdims=keepdim) ** (1 / ord)
+        out = xp.asarray(out)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        grad, out = kept_dims(grad, ctx), kept_dims(out, ctx)
+        ord = ctx.ord  # noqa: A001
+        xp = array_module(x.data)
+        if ord == 0:
+            return None, None, None, None  # a count: zero gradient, left undefined as in PyTorch
+        if math.isinf(ord):
+            tied = (xp.abs(x.data) == out.data).astype(x.data.dtype)
+            share = xp.sign(x.data) * tied / tied.sum(axis=ctx.dims, keepdims=True)
+            return grad * wrap(share), None, None, None
+        sign = wrap(xp.sign(x.data))
+        if ord == 1:
+            return grad * sign, None, None, None
+        safe_out = where(out == 0, 1.0, out)
+        if ord == 2:
+            return x * (grad / safe_out), None, None, None
+        safe_abs = where(x == 0, 1.0, abs(x))
+        return sign * safe_abs ** (ord - 1) * (grad / safe_out ** (ord - 1)), None, None, None
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """``torch.linalg.vector_norm``: (Σ|x|^ord)^(1/ord) over ``dim`` (every element by default);
+    ord inf/-inf is the largest/smallest |x|, ord 0 the count of non-zeros."""
+    if isinstance(ord, bool) or not isinstance(ord, (int, float)):
+        raise TypeError(f"linalg.vector_norm: ord must be a number (2, 1, inf, 0, 0.5...), got {ord!r}")
+    if dtype is not None:
+        x = x.to(as_dtype(dtype))
+    if x.data.dtype.kind != "f":
+        raise DtypeError(
+            f"linalg.vector_norm: expected a floating point tensor, got {x.dtype}; convert it first "
+            "(x.float()) or pass dtype=gradviz.float32"
+        )
+    dims = reduction_dims(dim, x.data.ndim, "linalg.vector_norm")
+    if math.isinf(ord) and any(x.data.shape[d] == 0 for d in dims):
+        raise ValueError(
+            f"linalg.vector_norm: the {ord} norm of an empty tensor (shape {tuple(x.data.shape)}) has no "
+            "value, since max and min have no identity; reduce a non-empty dim"
+        )
+    return VectorNorm.apply(x, float(ord), dims, keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
+    """``torch.norm`` / ``Tensor.norm``: the vector p-norm over ``dim``; ``"fro"`` is the 2-norm."""
+    if p == "nuc":
+        raise ValueError(
+            "norm: p='nuc' (the nuclear norm) needs singular values, which gradviz does not compute; "
+            "use p='fro' or a number"
+        )
+    return vector_norm(input, 2 if p == "fro" else p, dim, keepdim, dtype=dtype)
+
+
+METHODS = {"norm": norm}
