@@ -25,6 +25,7 @@ from .series import SeriesStore
 
 ACTIVATION_OPS = {"relu", "sigmoid", "tanh", "gelu", "leaky_relu"}
 _MAX_PENDING_EVENTS = 100_000
+ATTENTION_STEPS = 256  # steps of attention maps kept, for every attention layer
 
 
 class TrainingBreakpoint(StopTraining):
@@ -72,8 +73,8 @@ class Recorder:
         self.nan_origin = None
         self.store = SeriesStore(max_steps)
         self.histograms = deque(maxlen=max(16, max_steps // max(histogram_every, 1)))
-        self.attention = deque(maxlen=256)
-        self.attention_inputs = deque(maxlen=256)
+        self.attention = deque(maxlen=ATTENTION_STEPS)
+        self.attention_inputs = deque(maxlen=ATTENTION_STEPS)
         self.graphs = {}
         self.graph_of_step = SeriesStore(max_steps)
         self.step = 0
@@ -98,6 +99,10 @@ class Recorder:
         self._parameters = [] if self.model is None else list(self.model.named_parameters())
         self._attention_modules = [(n, m) for n, m in modules if hasattr(m, "last_attn_weights")]
         if self._attention_modules:
+            layers = len(self._attention_modules)
+            self.attention = deque(
+                self.attention, maxlen=max(self.attention.maxlen, ATTENTION_STEPS * layers)
+            )
             self._handles.append(self.model.register_forward_pre_hook(self._remember_inputs))
         if self.optimizer is not None:
             self._handles.extend(self.optimizer_hooks(self.optimizer))

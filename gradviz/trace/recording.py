@@ -2,6 +2,8 @@
 plus arrays, never pickle), so widgets can replay a run without retraining and a teacher can ship a
 recording with a lesson. Graphs come back drawable but not replayable (Function classes are code)."""
 
+from collections import deque
+
 from .. import io
 from .capture import CapturedOp, LeafGrad, StepCapture, Value
 from .graph import Graph
@@ -34,7 +36,7 @@ def save(recorder, path):
 
 
 def load(path):
-    from .recorder import Recorder
+    from .recorder import ATTENTION_STEPS, Recorder
 
     state = io.load(path)
     if not isinstance(state, dict) or state.get("format") != FORMAT:
@@ -52,7 +54,9 @@ def load(path):
     recorder.graph_of_step = _store(state["graph_of_step"], config["max_steps"])
     recorder.graphs = {signature: Graph.from_dict(data) for signature, data in state["graphs"]}
     recorder.histograms.extend(tuple(h) for h in state["histograms"])
-    recorder.attention.extend(tuple(a) for a in state["attention"])
+    recorder.attention = deque(
+        (tuple(a) for a in state["attention"]), maxlen=max(ATTENTION_STEPS, len(state["attention"]))
+    )
     recorder.attention_inputs.extend((step, tuple(rows)) for step, rows in state.get("attention_inputs", ()))
     recorder.nan_origin = state["nan_origin"]
     recorder.captured = None if state["captured"] is None else _capture(state["captured"])

@@ -9,6 +9,7 @@ import gradviz as gv
 import gradviz.nn.functional as F
 from gradviz import nn
 from gradviz.trace import Recorder
+from gradviz.trace import recorder as recorder_module
 from gradviz.trace.recorder import TrainingBreakpoint
 
 
@@ -286,3 +287,30 @@ def test_captured_graph_names_the_tensors_of_the_captured_step():
     graph_ids = set(recorder.captured.graph.tensors)
     for record in recorder.captured.forward():
         assert {f"t{i}" for i in record.output_ids} <= graph_ids
+
+
+class TwoAttentionLayers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.first = nn.MultiheadAttention(4, 2, batch_first=True)
+        self.second = nn.MultiheadAttention(4, 2, batch_first=True)
+
+    def forward(self, x):
+        h, _ = self.first(x, x, x)
+        return self.second(h, h, h)[0]
+
+
+def test_attention_history_covers_the_same_steps_for_every_layer(tmp_path, monkeypatch):
+    monkeypatch.setattr(recorder_module, "ATTENTION_STEPS", 5)
+    model = TwoAttentionLayers()
+    recorder = Recorder(model)
+    with recorder:
+        for _ in range(8):
+            model(gv.randn(3, 6, 4)).sum().backward()
+    steps_per_layer = {
+        name: [s for s, n, _ in recorder.attention if n == name] for name in ("first", "second")
+    }
+    assert steps_per_layer == {"first": [3, 4, 5, 6, 7], "second": [3, 4, 5, 6, 7]}
+    assert [step for step, _ in recorder.attention_inputs] == [3, 4, 5, 6, 7]
+    recorder.save(tmp_path / "attention.gvrec")
+    assert list(Recorder.load(tmp_path / "attention.gvrec").attention)[0][:2] == (3, "first")
