@@ -162,8 +162,10 @@ class Dashboard(widgets.VBox):
 
     def on_train_end(self, runner):
         self.status_throttle.flush()
-        if self.recorder.graph() is not None:
-            self._show_graph()  # again, so its step slider covers every recorded step
+        if self.graph_view is not None and self.graph_view.model.graph is self.recorder.graph():
+            self.graph_view.refresh()  # its step slider covers every recorded step
+        elif self.recorder.graph() is not None:
+            self._show_graph()
         self._show_status()
 
     # ---- drawing ----

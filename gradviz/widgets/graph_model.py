@@ -131,13 +131,23 @@ class GraphViewModel:
         self.recorder = recorder
         self.max_visible = max_visible
         self.modules = module_names(self.graph)
+        self._read_recorder()
+        self.expanded = set()
+        self.set_depth(self.default_depth())
+
+    def reload(self):
+        """Read the recorder again (steps recorded since, a newer capture) and move to its latest step,
+        keeping what is expanded."""
+        self._read_recorder()
+        self._refresh()
+
+    def _read_recorder(self):
+        recorder = self.recorder
         self.info = NodeInfo(self.graph, recorder)
         self.steps = recorder.steps() if recorder is not None else np.zeros(0, dtype=np.int64)
         self.step_index = len(self.steps) - 1 if len(self.steps) else None
         self._series = _graph_edge_series(self.graph, recorder.edge_norms() if recorder else {})
         self._norm_range = _log_range(self._series.values())
-        self.expanded = set()
-        self.set_depth(self.default_depth())
 
     # ---- expansion ----
     def default_depth(self):

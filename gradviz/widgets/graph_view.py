@@ -31,6 +31,7 @@ class GraphView(widgets.VBox):
         self.height = height
         self.highlighted = set()
         self.labels = {}
+        self.selected = None
         self.plot = Plot(self._figure())
         self.plot.add_class("gradviz-graph")
         self.plot.on_click(self._on_click)
@@ -41,12 +42,19 @@ class GraphView(widgets.VBox):
         self.throttle = Throttle(self._show_step)
         side = widgets.VBox([self.panel, self.detail], layout=widgets.Layout(width="34%"))
         self.plot.layout = widgets.Layout(width="66%")
-        children = [widgets.HBox([self.plot, side])]
-        if len(self.model.steps) > 1:
-            self.slider = self._step_slider()
-            children.append(self.slider)
-        super().__init__(children)
+        self.slider = None
+        super().__init__([widgets.HBox([self.plot, side])])
+        self._show_slider()
         self.add_class("gradviz-graph-view")
+
+    def refresh(self):
+        """Show the steps the recorder has recorded since, in place: what is expanded, selected and
+        highlighted stays (for a recorder whose latest step has the same graph)."""
+        self.model.reload()
+        self.plot.replace(self._figure())
+        self._show_slider()
+        if self.selected is not None:
+            self.select(self.selected)
 
     # ---- user actions ----
     def select(self, node_id):
@@ -141,18 +149,30 @@ class GraphView(widgets.VBox):
         step = self.model.step
         return "computation graph" + ("" if step is None else f" · gradient norms at step {step}")
 
-    def _step_slider(self):
-        steps = self.model.steps
-        slider = widgets.SelectionSlider(
-            options=[int(s) for s in steps],
-            value=int(steps[-1]),
-            description="step",
-            continuous_update=True,
-            layout=widgets.Layout(width="90%"),
-        )
-        slider.add_class("gradviz-step-slider")
-        slider.observe(lambda change: self.throttle.request(change["new"]), "value")
-        return slider
+    def _show_slider(self):
+        """A step slider over the recorded steps, once there are two; moved to the latest."""
+        steps = [int(s) for s in self.model.steps]
+        if len(steps) < 2:
+            return
+        if self.slider is None:
+            self.slider = widgets.SelectionSlider(
+                options=steps,
+                value=steps[-1],
+                description="step",
+                continuous_update=True,
+                layout=widgets.Layout(width="90%"),
+            )
+            self.slider.add_class("gradviz-step-slider")
+            self.slider.observe(self._on_slider, "value")
+            self.children = (*self.children, self.slider)
+        else:  # the figure already shows the latest step: move the slider there without redrawing
+            self.slider.unobserve(self._on_slider, "value")
+            self.slider.options = steps
+            self.slider.value = steps[-1]
+            self.slider.observe(self._on_slider, "value")
+
+    def _on_slider(self, change):
+        self.throttle.request(change["new"])
 
     def _show_step(self, step):
         changes = self.model.set_step(step)

@@ -131,6 +131,20 @@ def test_blocking_mode_draws_while_runner_train_runs():
     assert "step <span class='gradviz-run-step'>6</span>" in dashboard.status.value
 
 
+def test_the_graph_view_keeps_its_state_through_training_and_ends_on_every_step():
+    model = mlp()
+    runner = gv.Runner(model, gv.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy)
+    dashboard = Dashboard(runner, Recorder(model))
+    runner.train(loader(2), progress=False)
+    view = dashboard.graph_view
+    op = next(i for i, n in view.model.nodes.items() if n.kind == "op")
+    view.select(op)
+    runner.train(loader(3), progress=False)
+    assert dashboard.graph_view is view and view.selected == op
+    assert view.slider.options == (0, 1, 2, 3, 4) and view.slider.value == 4
+    assert "step 4" in view.plot.current["layout"]["title"]["text"]
+
+
 def test_a_dashboard_opened_after_training_shows_the_recorded_graph():
     model = mlp()
     runner = gv.Runner(model, gv.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy)

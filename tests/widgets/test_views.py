@@ -83,6 +83,27 @@ def test_collapsing_and_expanding_a_module_changes_the_visible_nodes():
     assert len(node_trace(view)["x"]) == expanded
 
 
+def test_refresh_shows_new_steps_and_keeps_expansion_and_selection():
+    recorder = recorded(steps=1)
+    view = GraphView(recorder)
+    assert view.slider is None
+    view.toggle("1")
+    op = next(i for i, n in view.model.nodes.items() if n.kind == "op")
+    view.select(op)
+    panel = view.panel.value
+    model = recorder.model
+    x, y = gv.data.datasets.spirals(n_samples=30).tensors
+    with recorder:
+        for _ in range(2):
+            model.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+    view.refresh()
+    assert view.slider.options == (0, 1, 2) and view.slider in view.children
+    assert "module:1" in node_trace(view)["customdata"] and view.panel.value == panel
+    view.set_step(0)
+    assert "step 0" in view.plot.current["layout"]["title"]["text"]
+
+
 def test_clicking_a_node_fills_the_panel_with_its_value_gradient_and_rule():
     view = GraphView(recorded(capture=True))
     linear = next(i for i, n in view.model.nodes.items() if n.kind == "op" and "linear" in n.label)
