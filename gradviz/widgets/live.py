@@ -91,8 +91,9 @@ class LiveView:
         self.throttle.request(runner.global_step)
 
     def on_train_end(self, runner):
-        self.throttle.flush()
-        self._redraw()
+        if self.throttle.pending is None:
+            self.throttle.pending = runner.global_step
+        self.throttle.flush()  # one last redraw, pending or not
         self.plot.flush()
 
 
