@@ -95,7 +95,7 @@ class AttentionView(widgets.VBox):
         self.throttle.request(step)
 
     def on_train_end(self, runner):
-        self.throttle.flush()
+        self.throttle.cancel()
         self.refresh()
 
     def to_html(self, path):

@@ -91,9 +91,8 @@ class LiveView:
         self.throttle.request(runner.global_step)
 
     def on_train_end(self, runner):
-        if self.throttle.pending is None:
-            self.throttle.pending = runner.global_step
-        self.throttle.flush()  # one last redraw, pending or not
+        self.throttle.cancel()
+        self._redraw()
         self.plot.flush()
 
 

@@ -31,15 +31,20 @@ class Throttle:
 
     def flush(self):
         """Draw the newest pending state now, if any."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if self.pending is None:
+        state = self.pending
+        self.cancel()
+        if state is None:
             return
-        state, self.pending = self.pending, None
         self.last = self.clock()
         self.redraws += 1
         self.redraw(state)
+
+    def cancel(self):
+        """Forget the pending state and its timer (the caller is about to draw the newest state)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.pending = None
 
     def _schedule(self):
         if self._timer is not None:

@@ -31,6 +31,17 @@ def test_flush_without_pending_state_draws_nothing():
     assert drawn == []
 
 
+def test_cancel_forgets_the_pending_state():
+    clock = FakeClock()
+    drawn = []
+    throttle = Throttle(drawn.append, interval=0.1, clock=clock)
+    throttle.request(1)
+    throttle.request(2)
+    throttle.cancel()
+    throttle.flush()
+    assert drawn == [1]
+
+
 def test_the_event_loop_delivers_the_trailing_state():
     drawn = []
 
