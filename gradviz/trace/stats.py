@@ -36,11 +36,11 @@ class Batch:
         self.all_finite = True
 
     def _request(self, finish, key, data, reductions, op=None):
-        entry = self.tensors.get(id(data))
-        if entry is None:
-            entry = self.tensors[id(data)] = (data, set())
-        entry[1].update(reductions)
-        self.requests.append((finish, key, data, op))
+        measured = self.tensors.get(id(data))
+        if measured is None:
+            measured = self.tensors[id(data)] = _Measured(data)
+        measured.wanted.update(reductions)
+        self.requests.append((finish, key, measured, op))
 
     def norm(self, key, data):
         """The L2 norm under ``key``."""
@@ -69,34 +69,42 @@ class Batch:
         device, are fetched together, and the few scalar operations that finish each statistic (a
         square root, a division by the size) run on the host. ``all_finite`` then says whether every
         reduction was finite (if not, a NaN/Inf, or an overflow, is somewhere in the step)."""
-        names, reduced = [], []
-        for data, wanted in self.tensors.values():
+        slots, reduced = [], []
+        for measured in self.tensors.values():
+            data, wanted, into = measured.data, measured.wanted, measured.reduced
             if not data.size:
                 continue
             flat = data.reshape(-1)
             if wanted == _JUST_SQUARES:  # most tensors (edges, parameters): one dot product
-                names.append((id(data), SQUARES))
+                slots.append((into, SQUARES))
                 reduced.append(flat.dot(flat))
                 continue
             for name, value in _reductions(flat, wanted):
-                names.append((id(data), name))
+                slots.append((into, name))
                 reduced.append(value)
         host = _to_host(reduced)
         self.all_finite = all(map(math.isfinite, host))
-        by_tensor = {}
-        for (tensor, name), value in zip(names, host):
-            reduced_here = by_tensor.get(tensor)
-            if reduced_here is None:
-                reduced_here = by_tensor[tensor] = {}
-            reduced_here[name] = value
+        for (into, name), value in zip(slots, host):
+            into[name] = value
         result, spans = {}, {}
-        for finish, key, data, op in self.requests:
-            if data.size:
-                spans[key] = finish(result, key, by_tensor[id(data)], data, op)
+        for finish, key, measured, op in self.requests:
+            if measured.data.size:
+                spans[key] = finish(result, key, measured.reduced, measured.data, op)
         for prefix, measured_prefix in self.aliases:
             depth = len(measured_prefix)
             result.update({(*prefix, *k[depth:]): result[k] for k in spans.get(measured_prefix, ())})
         return result
+
+
+class _Measured:
+    """A tensor to measure: the reductions asked of it, and their host values once computed."""
+
+    __slots__ = ("data", "wanted", "reduced")
+
+    def __init__(self, data):
+        self.data = data
+        self.wanted = set()
+        self.reduced = {}
 
 
 def _reductions(flat, wanted):
