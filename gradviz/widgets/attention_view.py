@@ -74,7 +74,9 @@ class AttentionView(widgets.VBox):
         self.plot = Plot(_empty_figure())
         self.plot.add_class("gradviz-attention-plot")
         self.throttle = Throttle(lambda _: self._redraw(), interval)
-        controls = widgets.HBox([self.layer, self.heads, self.sample])
+        controls = widgets.HBox(
+            [self.layer, self.heads, self.sample], layout=widgets.Layout(flex_flow="row wrap")
+        )
         super().__init__([controls, self.step, self.plot])
         self.add_class("gradviz-attention-view")
         self._redraw()
@@ -251,7 +253,8 @@ def _grid(titles):
     figure = make_subplots(rows, columns, subplot_titles=titles)
     for index in range(len(titles)):
         figure.add_heatmap(z=[[0]], coloraxis="coloraxis", row=index // columns + 1, col=index % columns + 1)
-    figure.update_yaxes(autorange="reversed", title_text="query")
+    figure.update_yaxes(autorange="reversed")
+    figure.update_yaxes(title_text="query", col=1)  # in every column it would run into the panel on its left
     figure.update_xaxes(title_text="key", tickangle=-45)
     figure.update_layout(
         height=PANEL_HEIGHT * rows + 90,

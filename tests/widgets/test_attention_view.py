@@ -57,6 +57,9 @@ def test_every_head_and_their_average_equal_the_recorders_weights(task):
     for head in range(HEADS):
         np.testing.assert_allclose(shown[head], weights[head], rtol=1e-6)
     np.testing.assert_allclose(shown[-1], weights.mean(axis=0), rtol=1e-6)
+    layout = view.plot.current["layout"]
+    assert layout["yaxis"]["title"]["text"] == "query"
+    assert all("title" not in layout[f"yaxis{i}"] for i in range(2, len(shown) + 1))
 
 
 def test_head_selector_shows_one_head_or_the_average(task):
