@@ -37,7 +37,7 @@ class GraphView(widgets.VBox):
         self.plot.on_click(self._on_click)
         self.panel = widgets.HTML(_EMPTY_PANEL)
         self.panel.add_class("gradviz-graph-panel")
-        self.detail = Plot(value_figure(None, None))
+        self.detail = Plot(value_figure(None, None, selected=False))
         self.detail.add_class("gradviz-graph-detail")
         self.throttle = Throttle(self._show_step)
         side = widgets.VBox([self.panel, self.detail], layout=widgets.Layout(width="34%"))

@@ -7,9 +7,10 @@ from .graph_model import PALETTE
 HEIGHT = 260
 
 
-def value_figure(value, grad):
+def value_figure(value, grad, selected=True):
     """A figure with two panels (value, gradient) from captured :class:`~gradviz.trace.capture.Value`s.
-    A panel with nothing captured is hidden; a single number is written out rather than drawn."""
+    A panel with nothing captured is hidden; a single number is written out rather than drawn. Before a
+    node is ``selected`` the figure is blank (no "nothing captured" note about no node)."""
     traces = []
     annotations = []
     axes = {
@@ -30,7 +31,7 @@ def value_figure(value, grad):
         traces.append(_trace(array, axis))
         kept = "" if item.kept_whole else " (preview)"
         annotations.append(_note(f"{title} {list(item.shape)}{kept}", column, top=True))
-    if value is None and grad is None:
+    if value is None and grad is None and selected:
         annotations.append(_note("no value or gradient captured<br>for this node", None))
     return {
         "data": traces,

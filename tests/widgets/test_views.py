@@ -118,7 +118,11 @@ def test_the_panel_hides_what_was_not_captured_and_writes_out_a_single_number():
     assert (
         not view.detail.current["data"] and not empty["xaxis"]["visible"] and not empty["xaxis2"]["visible"]
     )
-    assert [a["text"] for a in empty["annotations"]] == ["no value or gradient captured<br>for this node"]
+    assert empty["annotations"] == []  # nothing selected yet: no note about no node
+    uncaptured = GraphView(recorded())
+    uncaptured.select(next(i for i, n in uncaptured.model.nodes.items() if n.kind == "op"))
+    notes = [a["text"] for a in uncaptured.detail.current["layout"]["annotations"]]
+    assert notes == ["no value or gradient captured<br>for this node"]
     loss = next(i for i, n in view.model.nodes.items() if n.kind == "output")
     view.plot._on_message(view.plot, {"type": "click", "points": [{"customdata": loss}]}, [])
     layout = view.detail.current["layout"]
