@@ -9,6 +9,7 @@ to end training cleanly after the current step.
 """
 
 import contextlib
+import math
 
 from tqdm.auto import tqdm
 
@@ -19,7 +20,14 @@ from .metrics import Mean
 
 
 class StopTraining(Exception):  # noqa: N818 - a signal, not an error
-    """Raised by a callback to stop training; the runner keeps everything learned so far."""
+    """Raised by a callback to stop training; the runner keeps everything learned so far. Raised inside
+    a step after the optimizer's update (a recorder's breakpoint), ``step_completed`` tells the runner
+    to count that step, with its ``loss``, before it stops."""
+
+    def __init__(self, *args, step_completed=False, loss=None):
+        super().__init__(*args)
+        self.step_completed = step_completed
+        self.loss = loss
 
 
 @contextlib.contextmanager
@@ -119,14 +127,23 @@ class Runner:
         self._notify("on_train_end")
         return self
 
+    def _count_step(self, loss, bar):
+        self.global_step += 1
+        self.train_step_losses.append((self.global_step, loss))
+        bar.update(1)
+
     def _train_epoch(self, epoch, loader, dev_loader, log_steps, eval_steps, save_path, bar):
         epoch_loss = Mean()
         for inputs, labels in loader:
-            loss = self.train_step(self._to_device(inputs), self._to_device(labels))
-            self.global_step += 1
+            try:
+                loss = self.train_step(self._to_device(inputs), self._to_device(labels))
+            except StopTraining as stop:
+                if stop.step_completed:  # the weights were updated: count the step (training ends here,
+                    # so on_train_end, not on_step_end, follows)
+                    self._count_step(math.nan if stop.loss is None else stop.loss, bar)
+                raise
+            self._count_step(loss, bar)
             epoch_loss.update(loss, len(labels))
-            self.train_step_losses.append((self.global_step, loss))
-            bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{loss:.4f}", refresh=False)
             if log_steps and self.global_step % log_steps == 0:
                 _say(bar, f"[train] epoch {epoch} step {self.global_step}: loss {loss:.4f}")

@@ -255,6 +255,43 @@ def test_stop_training_ends_cleanly_after_the_step_with_the_model_intact():
     assert events == ["train_begin", *["step_end"] * 5, "epoch_end", "step_end", "step_end", "train_end"]
 
 
+class InfiniteLossAtStep(nn.CrossEntropyLoss):
+    """Cross-entropy, except that the loss of step ``step`` (counting from 1) is infinite."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.step, self.calls = step, 0
+
+    def forward(self, scores, labels):
+        self.calls += 1
+        loss = super().forward(scores, labels)
+        return loss / 0.0 if self.calls == self.step else loss
+
+
+def test_a_breakpoint_after_the_update_counts_its_step_and_ends_training():
+    train, _ = _loaders()
+    model = _model()
+    events = Recorder()
+    breakpoint_ = gv.trace.Recorder(break_on=["nan"])
+    runner = Runner(
+        model, optim.SGD(model.parameters(), lr=0.05), InfiniteLossAtStep(4), callbacks=[events, breakpoint_]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        runner.train(train, num_epochs=3, progress=False)
+    assert runner.global_step == 4 == breakpoint_.step  # the 4th update was applied, so it counts
+    assert [step for step, _ in runner.train_step_losses] == [1, 2, 3, 4]
+    assert math.isinf(runner.train_step_losses[-1][1])
+    assert [event[0] for event in events.events] == ["train_begin", *["step_end"] * 3, "train_end"]
+
+
+def test_a_breakpoint_in_a_script_before_any_update_is_not_a_completed_step():
+    model = _model()
+    recorder = gv.trace.Recorder(model, break_on=["nan"])
+    with recorder, np.errstate(divide="ignore", invalid="ignore"), pytest.raises(StopTraining) as stop:
+        (model(gv.ones(1, 2)).sum() / 0.0).backward()
+    assert not stop.value.step_completed and math.isinf(stop.value.loss)
+
+
 class LabelDevices(nn.CrossEntropyLoss):
     """Cross-entropy that notes the device of every batch of labels it is given."""
 

@@ -31,11 +31,12 @@ ATTENTION_STEPS = 256  # steps of attention maps kept, for every attention layer
 class TrainingBreakpoint(StopTraining):
     """Raised at the end of a step that met a ``break_on`` condition; ``findings`` say what was found
     and the recorder's ``captured`` step holds its values for the step-through debugger. A ``Runner``
-    stops training cleanly on it; in a script it propagates."""
+    stops training cleanly on it (counting the step when the optimizer had already updated the
+    weights, ``step_completed``); in a script it propagates."""
 
-    def __init__(self, findings):
+    def __init__(self, findings, step_completed=False, loss=None):
+        super().__init__("; ".join(map(str, findings)), step_completed=step_completed, loss=loss)
         self.findings = findings
-        super().__init__("; ".join(map(str, findings)))
 
 
 class Recorder:
@@ -129,7 +130,7 @@ class Recorder:
     def optimizer_hooks(self, optimizer):
         return [
             optimizer.register_step_pre_hook(lambda opt, args, kwargs: self._before_update()),
-            optimizer.register_step_post_hook(lambda opt, args, kwargs: self._end_step()),
+            optimizer.register_step_post_hook(lambda opt, args, kwargs: self._end_step(updated=True)),
         ]
 
     # ---- names ----
@@ -268,15 +269,17 @@ class Recorder:
     def _named_parameters(self):
         return self._parameters
 
-    def _end_step(self):
+    def _end_step(self, updated=False):
+        """Finish the step; ``updated``: the optimizer has applied its update (the post-step hook)."""
         if self._ops is None:
             return
+        loss = float(self._loss.item()) if self.recording and self._loss is not None else None
         if self.recording:
             self._parameter_stats()
             values = self._pending.compute()
             _update_ratios(values)
-            if self._loss is not None:
-                values[("loss",)] = float(self._loss.item())
+            if loss is not None:
+                values[("loss",)] = loss
             self.store.append(self.step, values)
             if not self._pending.all_finite:
                 self._find_nan_origin(values)
@@ -289,7 +292,7 @@ class Recorder:
         self.step += 1
         self._reset_step()
         if findings:
-            raise TrainingBreakpoint(findings)
+            raise TrainingBreakpoint(findings, step_completed=updated, loss=loss)
 
     def save(self, path):
         """Write the recording (series, graphs, histograms, attention, captured step) to ``path``."""
