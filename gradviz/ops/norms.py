@@ -1,7 +1,9 @@
-"""Vector norms: ``linalg.vector_norm`` and ``Tensor.norm``, one op for every order p.
+"""Vector norms: ``linalg.vector_norm`` and ``Tensor.norm``.
 
-The 2-norm is not composed as ``sqrt(sum(x * x))``: at x = 0 that chain's gradient is 0 · ∞ = NaN,
-where PyTorch gives 0 (a subgradient). Each order's backward is its textbook derivative,
+The 1-norm and the ±inf norms are ``sum``/``amax``/``amin`` of ``abs`` (whose backwards already give
+sign(x), and split the gradient evenly between tied maxima, as PyTorch does). Every other order is one
+op: the 2-norm is not composed as ``sqrt(sum(x * x))``, because at x = 0 that chain's gradient is
+0 · ∞ = NaN where PyTorch gives 0 (a subgradient). Its backward is the textbook derivative,
 sign(x)·|x|^(p-1) / ‖x‖^(p-1), set to 0 where the norm is 0, written in gradviz ops so that second
 derivatives work. Like PyTorch, float32 squares underflow below ~1e-23 and overflow above ~1e19.
 """
@@ -29,10 +31,6 @@ class VectorNorm(Function):
             out = xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
         elif ord == 0:
             out = (x != 0).sum(axis=dims, keepdims=keepdim).astype(x.dtype)
-        elif ord == 1:
-            out = xp.abs(x).sum(axis=dims, keepdims=keepdim)
-        elif math.isinf(ord):
-            out = (xp.abs(x).max if ord > 0 else xp.abs(x).min)(axis=dims, keepdims=keepdim)
         else:
             out = (xp.abs(x) ** ord).sum(axis=dims, keepdims=keepdim) ** (1 / ord)
         out = xp.asarray(out)
@@ -44,19 +42,12 @@ class VectorNorm(Function):
         x, out = ctx.saved_tensors
         grad, out = kept_dims(grad, ctx), kept_dims(out, ctx)
         ord = ctx.ord  # noqa: A001
-        xp = array_module(x.data)
         if ord == 0:
             return None, None, None, None  # a count: zero gradient, left undefined as in PyTorch
-        if math.isinf(ord):
-            tied = (xp.abs(x.data) == out.data).astype(x.data.dtype)
-            share = xp.sign(x.data) * tied / tied.sum(axis=ctx.dims, keepdims=True)
-            return grad * wrap(share), None, None, None
-        sign = wrap(xp.sign(x.data))
-        if ord == 1:
-            return grad * sign, None, None, None
         safe_out = where(out == 0, 1.0, out)
         if ord == 2:
             return x * (grad / safe_out), None, None, None
+        sign = wrap(array_module(x.data).sign(x.data))
         safe_abs = where(x == 0, 1.0, abs(x))
         return sign * safe_abs ** (ord - 1) * (grad / safe_out ** (ord - 1)), None, None, None
 
@@ -79,6 +70,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
             f"linalg.vector_norm: the {ord} norm of an empty tensor (shape {tuple(x.data.shape)}) has no "
             "value, since max and min have no identity; reduce a non-empty dim"
         )
+    if ord == 1:
+        return abs(x).sum(dims, keepdim)
+    if math.isinf(ord):
+        return abs(x).amax(dims, keepdim) if ord > 0 else abs(x).amin(dims, keepdim)
     return VectorNorm.apply(x, float(ord), dims, keepdim)
 
 
