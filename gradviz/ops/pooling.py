@@ -10,17 +10,14 @@ Gradients of any order are exact: ``WindowSum`` (weighted sum over each window) 
 one-hot weights of each window's argmax.
 """
 
+import itertools
+
 from ..autograd.function import Function
 from ..backend import array_module
 from ..errors import ShapeError
-from .windows import col2im, kernel_slices, pad, pair, unpad, windows
+from .windows import col2im, kernel_slices, pad, pair, weight, windows
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
-
-
-def _weight(weights, k):
-    """The weight of kernel position ``k``: one array shared by all positions, or a tuple of them."""
-    return weights[k] if isinstance(weights, tuple) else weights
 
 
 class WindowSum(Function):
@@ -31,7 +28,7 @@ class WindowSum(Function):
         ctx.win, ctx.weights = win, weights
         padded = pad(x, win)
         terms = (
-            padded[..., rows, cols] * _weight(weights, k) for k, (rows, cols) in enumerate(kernel_slices(win))
+            padded[..., rows, cols] * weight(weights, k) for k, (rows, cols) in enumerate(kernel_slices(win))
         )
         out = next(terms)
         for term in terms:
@@ -49,16 +46,8 @@ class WindowScatter(Function):
     @staticmethod
     def forward(ctx, grad, win, weights):
         ctx.win, ctx.weights = win, weights
-        xp = array_module(grad)
-        if win.disjoint:
-            image = xp.zeros(grad.shape[:-2] + win.padded, dtype=grad.dtype)
-            for k, (rows, cols) in enumerate(kernel_slices(win)):
-                xp.multiply(grad, _weight(weights, k), out=image[..., rows, cols])
-            image = unpad(image, win)
-        else:
-            count = win.kernel[0] * win.kernel[1]
-            image = col2im((grad * _weight(weights, k) for k in range(count)), win)
-        return xp.ascontiguousarray(image)
+        image = col2im(itertools.repeat(grad), win, weights)
+        return array_module(image).ascontiguousarray(image)
 
     @staticmethod
     def backward(ctx, grad_image):

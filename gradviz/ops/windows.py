@@ -109,20 +109,33 @@ def im2col(x, win):
     return view.transpose(1, 4, 5, 0, 2, 3).reshape(x.shape[1] * win.kernel[0] * win.kernel[1], -1)
 
 
-def col2im(pieces, win):
+def col2im(pieces, win, weights=None):
     """Add windows back onto the image: ``pieces`` yields, per kernel position (row-major), an array
-    (..., H', W') of what each window holds there. Returns (..., H, W), the sum over every window that
-    covers each pixel (padding dropped); disjoint windows are written in place, without adding."""
+    (..., H', W') of what each window holds there, times its ``weights`` if given (see :func:`weight`).
+    Returns (..., H, W), the sum over every window that covers each pixel (padding dropped). Disjoint
+    windows (pooling's usual stride = kernel) are written straight into place, without adding."""
     pieces = iter(pieces)
     first = next(pieces)
     xp = array_module(first)
     image = xp.zeros(first.shape[:-2] + win.padded, dtype=first.dtype)
-    for (rows, cols), piece in zip(kernel_slices(win), itertools.chain([first], pieces)):
-        if win.disjoint:
-            image[..., rows, cols] = piece
+    disjoint = win.disjoint
+    for k, ((rows, cols), piece) in enumerate(zip(kernel_slices(win), itertools.chain([first], pieces))):
+        target = image[..., rows, cols]
+        if weights is None:
+            if disjoint:
+                target[...] = piece
+            else:
+                target += piece
+        elif disjoint:
+            xp.multiply(piece, weight(weights, k), out=target)
         else:
-            image[..., rows, cols] += piece
+            target += piece * weight(weights, k)
     return unpad(image, win)
+
+
+def weight(weights, k):
+    """The weight of kernel position ``k``: one array shared by all positions, or a tuple of them."""
+    return weights[k] if isinstance(weights, tuple) else weights
 
 
 def unpad(image, win):
