@@ -273,8 +273,9 @@ class Recorder:
         """Finish the step; ``updated``: the optimizer has applied its update (the post-step hook)."""
         if self._ops is None:
             return
-        loss = float(self._loss.item()) if self.recording and self._loss is not None else None
+        loss = None
         if self.recording:
+            loss = None if self._loss is None else float(self._loss.item())
             self._parameter_stats()
             values = self._pending.compute()
             _update_ratios(values)

@@ -111,15 +111,16 @@ def _reductions(flat, wanted):
     """(name, device scalar) for each wanted reduction of a flat tensor; sums are dot products with a
     vector of ones (BLAS, several times faster than a reduction)."""
     xp = backend.array_module(flat)
+    ones = _ones(flat) if SUM in wanted or ABS_SUM in wanted else None
     if SQUARES in wanted:
         yield SQUARES, flat.dot(flat)
     if SUM in wanted:
-        yield SUM, flat.dot(_ones(flat))
+        yield SUM, flat.dot(ones)
     if ZEROS in wanted:
         yield ZEROS, xp.count_nonzero(flat == 0)
     if ABS_SUM in wanted:
         magnitude = xp.abs(flat)
-        yield ABS_SUM, magnitude.dot(_ones(flat))
+        yield ABS_SUM, magnitude.dot(ones)
         yield ABS_MAX, magnitude.max()
     for op in wanted & SATURATION.keys():
         low, high = SATURATION[op]

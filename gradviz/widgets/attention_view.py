@@ -130,7 +130,7 @@ class AttentionView(widgets.VBox):
         if self.tokens is None:
             queries = keys = []
         elif callable(self.tokens):
-            inputs = dict(tuple(self.recorder.attention_inputs)).get(step)
+            inputs = next((rows for at, rows in reversed(self.recorder.attention_inputs) if at == step), None)
             queries, keys = ([], []) if inputs is None else self.tokens(inputs)
             if kind == "self-attention":
                 queries = keys

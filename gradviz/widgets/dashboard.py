@@ -162,9 +162,10 @@ class Dashboard(widgets.VBox):
 
     def on_train_end(self, runner):
         self.status_throttle.flush()
-        if self.graph_view is not None and self.graph_view.model.graph is self.recorder.graph():
+        graph = self.recorder.graph()
+        if self.graph_view is not None and self.graph_view.model.graph is graph:
             self.graph_view.refresh()  # its step slider covers every recorded step
-        elif self.recorder.graph() is not None:
+        elif graph is not None:
             self._show_graph()
         self._show_status()
 
