@@ -222,9 +222,8 @@ class Recorder:
             )
 
     def _forward_stats(self):
-        """Activation statistics for activation ops and module outputs (each tensor measured once), and
-        NaN/Inf counts for every other op's output."""
-        measured = {}
+        """Activation statistics for activation ops and module outputs (a tensor that is both is
+        reduced once), and NaN/Inf counts for every other op's output."""
         for index, event in enumerate(self._ops):
             op = event.op if event.op in ACTIVATION_OPS else None
             for out in event.output_tensors:
@@ -233,13 +232,9 @@ class Recorder:
                 if op is None:
                     self._pending.nonfinite(("op", index, "nonfinite"), out.data)
                 else:
-                    measured[out._id] = ("op", index)
                     self._pending.activation(("op", index), out.data, op)
         for name, module, tensor in self._module_outputs:
-            if tensor._id in measured:
-                self._pending.alias(("module", name), measured[tensor._id])
-            else:
-                self._pending.activation(("module", name), tensor.data, type(module).__name__.lower())
+            self._pending.activation(("module", name), tensor.data, type(module).__name__.lower())
 
     def _on_backward_op(self, event):
         index = self._node_index.get(event.node)

@@ -14,8 +14,7 @@ _HOST_TYPES = (np.ndarray, np.generic, float, int)
 SATURATION = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 SATURATION_MARGIN = 0.01
 
-SQUARES, SUM, ZEROS, ABS_SUM, ABS_MAX = "squares", "sum", "zeros", "abs_sum", "abs_max"
-_JUST_SQUARES = {SQUARES}
+SQUARES, SUM, ZEROS, MAGNITUDE, SATURATED = 1, 2, 4, 8, 16
 
 
 class Batch:
@@ -23,121 +22,140 @@ class Batch:
 
     Every statistic is finished on the host from a few device reductions per tensor (sum of squares,
     sum, count of zeros, sum and max of magnitudes, count near the asymptotes), each a BLAS dot product
-    or a single pass over the tensor, with no copies and no float64 conversion. A tensor asked for under
-    several keys (an op's output that is also a module's output; an edge's gradient that became a
-    parameter's ``.grad``) is reduced once. NaN/Inf are not counted in a pass of their own
+    or a single pass over the tensor, with no float64 conversion. A tensor asked for under several keys
+    (an op's output that is also a module's output; an edge's gradient that became a parameter's
+    ``.grad``) is reduced once. NaN/Inf are not counted in a pass of their own
     (:func:`_finite_or_count`).
     """
 
     def __init__(self):
         self.requests = []
         self.tensors = {}
-        self.aliases = []
         self.all_finite = True
 
-    def _request(self, finish, key, data, reductions, op=None):
+    def _request(self, finish, key, data, wanted, op=None):
         measured = self.tensors.get(id(data))
         if measured is None:
             measured = self.tensors[id(data)] = _Measured(data)
-        measured.wanted.update(reductions)
-        self.requests.append((finish, key, measured, op))
+        measured.wanted |= wanted
+        if op is not None:
+            measured.op = op
+        self.requests.append((finish, key, measured))
 
     def norm(self, key, data):
         """The L2 norm under ``key``."""
-        self._request(_norm, key, data, (SQUARES,))
+        self._request(_norm, key, data, SQUARES)
 
     def gradient(self, prefix, data):
         """``grad_norm``, ``grad_mean_abs``, ``grad_max_abs`` under ``prefix``."""
-        self._request(_gradient, prefix, data, (SQUARES, ABS_SUM, ABS_MAX))
+        self._request(_gradient, prefix, data, SQUARES | MAGNITUDE)
 
     def activation(self, prefix, data, op=None):
         """``mean``, ``std``, ``zeros`` (fraction exactly zero: dead ReLU units), ``nonfinite`` (count)
-        and, for sigmoid/tanh (``op``), ``saturated``: the fraction near their asymptotes."""
-        reductions = (SUM, SQUARES, ZEROS, op) if op in SATURATION else (SUM, SQUARES, ZEROS)
-        self._request(_activation, prefix, data, reductions, op)
+        and, for the output of a sigmoid or tanh (``op``), ``saturated``: the fraction near their
+        asymptotes. Asking again for the same tensor under another prefix costs no new reduction."""
+        if op in SATURATION:
+            self._request(_activation, prefix, data, SQUARES | SUM | ZEROS | SATURATED, op)
+        else:
+            self._request(_activation, prefix, data, SQUARES | SUM | ZEROS)
 
     def nonfinite(self, key, data):
-        self._request(_nonfinite, key, data, (SQUARES,))
-
-    def alias(self, prefix, measured_prefix):
-        """Report the statistics requested under ``measured_prefix`` under ``prefix`` too (a module's
-        output is often an op's output: measure once)."""
-        self.aliases.append((prefix, measured_prefix))
+        self._request(_nonfinite, key, data, SQUARES)
 
     def compute(self):
         """Every requested statistic as a host float, keyed as requested: the reductions run on the
         device, are fetched together, and the few scalar operations that finish each statistic (a
         square root, a division by the size) run on the host. ``all_finite`` then says whether every
         reduction was finite (if not, a NaN/Inf, or an overflow, is somewhere in the step)."""
-        slots, reduced = [], []
-        for measured in self.tensors.values():
-            data, wanted, into = measured.data, measured.wanted, measured.reduced
-            if not data.size:
-                continue
-            flat = data.reshape(-1)
-            if wanted == _JUST_SQUARES:  # most tensors (edges, parameters): one dot product
-                slots.append((into, SQUARES))
+        measured = [m for m in self.tensors.values() if m.data.size]
+        reduced = []
+        for m in measured:
+            flat = m.data.reshape(-1)
+            if m.wanted == SQUARES:  # most tensors (edges, parameters): one dot product
                 reduced.append(flat.dot(flat))
-                continue
-            for name, value in _reductions(flat, wanted):
-                slots.append((into, name))
-                reduced.append(value)
+            else:
+                reduced.extend(_reductions(flat, m.wanted, m.op))
         host = _to_host(reduced)
-        self.all_finite = all(map(math.isfinite, host))
-        for (into, name), value in zip(slots, host):
-            into[name] = value
-        result, spans = {}, {}
-        for finish, key, measured, op in self.requests:
-            if measured.data.size:
-                spans[key] = finish(result, key, measured.reduced, measured.data, op)
-        for prefix, measured_prefix in self.aliases:
-            depth = len(measured_prefix)
-            result.update({(*prefix, *k[depth:]): result[k] for k in spans.get(measured_prefix, ())})
+        self.all_finite = math.isfinite(sum(host))
+        values = iter(host)
+        for m in measured:
+            m.squares = next(values)
+            if m.wanted != SQUARES:
+                m.receive(values)
+        result = {}
+        for finish, key, m in self.requests:
+            if m.data.size:
+                finish(result, key, m)
         return result
 
 
 class _Measured:
-    """A tensor to measure: the reductions asked of it, and their host values once computed."""
+    """A tensor to measure: the reductions asked of it (``wanted``), and their host values once
+    computed."""
 
-    __slots__ = ("data", "wanted", "reduced")
+    __slots__ = ("data", "wanted", "op", "squares", "total", "zeros", "abs_sum", "abs_max", "saturated")
 
     def __init__(self, data):
         self.data = data
-        self.wanted = set()
-        self.reduced = {}
+        self.wanted = 0
+        self.op = None
+
+    def receive(self, values):
+        """Take the host values of the reductions after the sum of squares, in :func:`_reductions`'s
+        order."""
+        wanted = self.wanted
+        if wanted & SUM:
+            self.total = next(values)
+        if wanted & ZEROS:
+            self.zeros = next(values)
+        if wanted & MAGNITUDE:
+            self.abs_sum = next(values)
+            self.abs_max = next(values)
+        if wanted & SATURATED:
+            self.saturated = next(values)
 
 
-def _reductions(flat, wanted):
-    """(name, device scalar) for each wanted reduction of a flat tensor; sums are dot products with a
-    vector of ones (BLAS, several times faster than a reduction)."""
+def _reductions(flat, wanted, op):
+    """The device scalars of the wanted reductions of a flat tensor (the sum of squares first, then in
+    :meth:`_Measured.receive`'s order); sums are dot products with a vector of ones (BLAS, several
+    times faster than a reduction)."""
     xp = backend.array_module(flat)
-    ones = _ones(flat) if SUM in wanted or ABS_SUM in wanted else None
-    if SQUARES in wanted:
-        yield SQUARES, flat.dot(flat)
-    if SUM in wanted:
-        yield SUM, flat.dot(ones)
-    if ZEROS in wanted:
-        yield ZEROS, xp.count_nonzero(flat == 0)
-    if ABS_SUM in wanted:
-        magnitude = xp.abs(flat)
-        yield ABS_SUM, magnitude.dot(ones)
-        yield ABS_MAX, magnitude.max()
-    for op in wanted & SATURATION.keys():
+    reduced = [flat.dot(flat)]
+    if wanted & SUM:
+        reduced.append(flat.dot(_ones(flat)))
+    if wanted & ZEROS:
+        reduced.append(flat.size - xp.count_nonzero(flat))
+    if wanted & MAGNITUDE:
+        magnitude = xp.abs(flat, out=_scratch(flat))
+        reduced.append(magnitude.dot(_ones(flat)))
+        reduced.append(magnitude.max())
+    if wanted & SATURATED:
         low, high = SATURATION[op]
         margin = SATURATION_MARGIN * (high - low)
-        yield op, xp.count_nonzero((flat < low + margin) | (flat > high - margin))
+        reduced.append(xp.count_nonzero((flat < low + margin) | (flat > high - margin)))
+    return reduced
 
 
-_ONES = {}
+_BUFFERS = {}
 
 
 def _ones(flat):
     """A vector of ones like ``flat`` (same dtype and device), from a cache grown as needed."""
-    key = (flat.dtype, str(backend.device_of(flat)))
-    ones = _ONES.get(key)
-    if ones is None or ones.size < flat.size:
-        ones = _ONES[key] = backend.array_module(flat).ones(max(flat.size, 1024), dtype=flat.dtype)
-    return ones[: flat.size]
+    return _buffer(flat, "ones")
+
+
+def _scratch(flat):
+    """A scratch vector like ``flat`` for a reduction's temporary, from a cache grown as needed."""
+    return _buffer(flat, "empty")
+
+
+def _buffer(flat, fill):
+    key = (fill, flat.dtype, str(backend.device_of(flat)))
+    buffer = _BUFFERS.get(key)
+    if buffer is None or buffer.size < flat.size:
+        make = getattr(backend.array_module(flat), fill)
+        buffer = _BUFFERS[key] = make(max(flat.size, 1024), dtype=flat.dtype)
+    return buffer[: flat.size]
 
 
 def _finite_or_count(total, flat):
@@ -146,36 +164,29 @@ def _finite_or_count(total, flat):
     return 0.0 if math.isfinite(total) else float(nonfinite_count(flat))
 
 
-def _norm(result, key, reduced, data, op):
-    result[key] = math.sqrt(reduced[SQUARES])
-    return (key,)
+def _norm(result, key, m):
+    result[key] = math.sqrt(m.squares)
 
 
-def _gradient(result, prefix, reduced, data, op):
-    keys = [(*prefix, name) for name in ("grad_norm", "grad_mean_abs", "grad_max_abs")]
-    values = (math.sqrt(reduced[SQUARES]), reduced[ABS_SUM] / data.size, reduced[ABS_MAX])
-    result.update(zip(keys, values))
-    return keys
+def _gradient(result, prefix, m):
+    result[(*prefix, "grad_norm")] = math.sqrt(m.squares)
+    result[(*prefix, "grad_mean_abs")] = m.abs_sum / m.data.size
+    result[(*prefix, "grad_max_abs")] = m.abs_max
 
 
-def _activation(result, prefix, reduced, data, op):
-    size = data.size
-    total = reduced[SUM]
-    mean = total / size
-    keys = [(*prefix, "mean"), (*prefix, "std"), (*prefix, "zeros"), (*prefix, "nonfinite")]
-    result[keys[0]] = mean
-    result[keys[1]] = math.sqrt(max(reduced[SQUARES] / size - mean * mean, 0.0))
-    result[keys[2]] = reduced[ZEROS] / size
-    result[keys[3]] = _finite_or_count(total, data)
-    if op in SATURATION:
-        keys.append((*prefix, "saturated"))
-        result[keys[-1]] = reduced[op] / size
-    return keys
+def _activation(result, prefix, m):
+    size = m.data.size
+    mean = m.total / size
+    result[(*prefix, "mean")] = mean
+    result[(*prefix, "std")] = math.sqrt(max(m.squares / size - mean * mean, 0.0))
+    result[(*prefix, "zeros")] = m.zeros / size
+    result[(*prefix, "nonfinite")] = _finite_or_count(m.total, m.data)
+    if m.wanted & SATURATED:
+        result[(*prefix, "saturated")] = m.saturated / size
 
 
-def _nonfinite(result, key, reduced, data, op):
-    result[key] = _finite_or_count(reduced[SQUARES], data)
-    return (key,)
+def _nonfinite(result, key, m):
+    result[key] = _finite_or_count(m.squares, m.data)
 
 
 def _to_host(values):
