@@ -15,7 +15,6 @@ from collections import deque
 from .. import backend
 from ..autograd import events
 from ..autograd.events import BackwardPass, GradAccumulated, OpEvent
-from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..runner import StopTraining
 from . import stats
@@ -83,6 +82,7 @@ class Recorder:
         self._arm_capture = self._captures_every_step
         self._handles = []
         self._parameters = []
+        self._weights_before = {}
         self._attention_modules = []
         self._model_args = ()
         self._reset_step()
@@ -257,9 +257,13 @@ class Recorder:
                 self._pending.norm(("edge", index, arg), grad.data)
 
     def _before_update(self):
+        """Keep the weights the optimizer is about to update, in buffers reused from step to step."""
         if self.recording:
-            with no_grad():
-                self._before = {n: p.data.copy() for n, p in self._named_parameters() if p.grad is not None}
+            kept = self._weights_before
+            self._before = {
+                n: _copy_into(kept.get(n), p.data) for n, p in self._named_parameters() if p.grad is not None
+            }
+            kept.update(self._before)
 
     def _named_parameters(self):
         return self._parameters
@@ -273,7 +277,6 @@ class Recorder:
             loss = None if self._loss is None else float(self._loss.item())
             self._parameter_stats()
             values = self._pending.compute()
-            _update_ratios(values)
             if loss is not None:
                 values[("loss",)] = loss
             self.store.append(self.step, values)
@@ -350,7 +353,9 @@ class Recorder:
                 self._pending.gradient(("param", name), param.grad.data)
             self._pending.norm(("param", name, "param_norm"), param.data)
             if self._before is not None and name in self._before:
-                self._pending.norm(("param", name, "change"), param.data - self._before[name])
+                change = self._before[name]
+                backend.array_module(change).subtract(param.data, change, out=change)
+                self._pending.ratio(("param", name, "update_ratio"), change, param.data)
 
     def _record_graph(self):
         from .graph import Graph
@@ -421,10 +426,14 @@ class Recorder:
         return list(self.graphs.values())[int(which[-1]) if index == -1 else index]
 
 
-def _update_ratios(values):
-    """|Δw| / |w| from the measured change and parameter norms (the change itself is not kept)."""
-    for key in [k for k in values if k[0] == "param" and k[2] == "change"]:
-        values[(*key[:2], "update_ratio")] = values.pop(key) / (values[(*key[:2], "param_norm")] + 1e-12)
+def _copy_into(buffer, data):
+    """``data`` copied into ``buffer`` when it fits, else into a new array."""
+    if buffer is None or buffer.__class__ is not data.__class__ or buffer.shape != data.shape:
+        return data.copy()
+    if buffer.dtype != data.dtype:
+        return data.copy()
+    backend.array_module(data).copyto(buffer, data)
+    return buffer
 
 
 def _nonfinite_text(tensor):

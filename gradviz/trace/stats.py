@@ -5,6 +5,7 @@ synchronising per statistic, so a GPU run is not slowed by a round trip per numb
 """
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -34,17 +35,24 @@ class Batch:
         self.all_finite = True
 
     def _request(self, finish, key, data, wanted, op=None):
+        self.requests.append((finish, key, self._measured(data, wanted, op)))
+
+    def _measured(self, data, wanted, op=None):
         measured = self.tensors.get(id(data))
         if measured is None:
             measured = self.tensors[id(data)] = _Measured(data)
         measured.wanted |= wanted
         if op is not None:
             measured.op = op
-        self.requests.append((finish, key, measured))
+        return measured
 
     def norm(self, key, data):
         """The L2 norm under ``key``."""
         self._request(_norm, key, data, SQUARES)
+
+    def ratio(self, key, data, reference):
+        """``|data| / |reference|`` (L2 norms) under ``key``: the update-to-weight ratio."""
+        self._request(partial(_ratio, reference=self._measured(reference, SQUARES)), key, data, SQUARES)
 
     def gradient(self, prefix, data):
         """``grad_norm``, ``grad_mean_abs``, ``grad_max_abs`` under ``prefix``."""
@@ -124,7 +132,7 @@ def _reductions(flat, wanted, op):
     if wanted & SUM:
         reduced.append(flat.dot(_ones(flat)))
     if wanted & ZEROS:
-        reduced.append(flat.size - xp.count_nonzero(flat))
+        reduced.append(xp.count_nonzero(flat == 0))
     if wanted & MAGNITUDE:
         magnitude = xp.abs(flat, out=_scratch(flat))
         reduced.append(magnitude.dot(_ones(flat)))
@@ -166,6 +174,10 @@ def _finite_or_count(total, flat):
 
 def _norm(result, key, m):
     result[key] = math.sqrt(m.squares)
+
+
+def _ratio(result, key, m, reference):
+    result[key] = math.sqrt(m.squares) / (math.sqrt(reference.squares) + 1e-12)
 
 
 def _gradient(result, prefix, m):
