@@ -68,6 +68,25 @@ def test_parameter_statistics(step):
             assert got[name] == pytest.approx(expected(name), rel=1e-5), (stat, name)
 
 
+def test_update_ratio_of_every_step_of_plain_sgd(device):
+    """Plain SGD moves each weight by lr * grad, so every step's ratio is lr * grad_norm / param_norm:
+    the weights kept from one step must never leak into the next."""
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2)).to(device)
+    lr = 0.3
+    optimizer = gv.optim.SGD(model.parameters(), lr=lr)
+    x, target = gv.randn(16, 4, device=device), gv.randn(16, 2, device=device)
+    with Recorder(model, optimizer=optimizer) as recorder:
+        for _ in range(4):
+            optimizer.zero_grad()
+            F.mse_loss(model(x), target).backward()
+            optimizer.step()
+    ratios = recorder.parameter_stats("update_ratio")
+    grad_norms, param_norms = recorder.gradient_flow(), recorder.parameter_stats("param_norm")
+    for name in ratios:
+        np.testing.assert_allclose(ratios[name], lr * grad_norms[name] / param_norms[name], rtol=1e-4)
+        assert len(set(np.round(ratios[name], 8))) == 4, name
+
+
 def test_activation_statistics_of_every_module_output(step):
     _, recorder, outputs, _, _ = step
     for name, module_output in outputs.items():
