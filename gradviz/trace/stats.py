@@ -227,7 +227,8 @@ def histogram(data, bins):
         low, high = _to_host([values.min(), values.max()]) if values.size else (0.0, 0.0)
     if low == high:
         low, high = low - 0.5, high + 0.5
-    index = ((values - low) * (bins / (high - low))).astype(np.intp)
-    xp.minimum(index, bins - 1, out=index)
-    counts = xp.bincount(index, minlength=bins)
+    position = values - low
+    position *= bins / (high - low)
+    xp.minimum(position, bins - 1, out=position)  # the maximum belongs to the last bin
+    counts = xp.bincount(position.astype(np.intp), minlength=bins)
     return backend.to_host(counts), np.linspace(low, high, bins + 1)
