@@ -327,6 +327,11 @@ class Graph:
         return groups
 
     # ---- identity and serialisation ----
+    def same_ops(self, other):
+        """Whether ``other`` runs the same ops in the same modules, in the same order: the graph of a
+        smaller last batch does, with other shapes and tensor ids."""
+        return _op_outline(self) == _op_outline(other)
+
     def structure_signature(self):
         """A hash of ops, shapes, dtypes, kinds, names, modules and wiring, blind to tensor ids: two steps
         of the same model give the same signature, so a recorder can store the graph once."""
@@ -527,6 +532,10 @@ class GraphBuilder:
     def _unconsumed(self):
         consumed = {ref for op in self._ops.values() for ref in op.tensor_inputs}
         return [out for op in self._ops.values() for out in op.outputs if out not in consumed]
+
+
+def _op_outline(graph):
+    return [(op.op, op.module) for op in graph.ops.values()]
 
 
 def _qualified_names(names):

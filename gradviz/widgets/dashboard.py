@@ -163,8 +163,8 @@ class Dashboard(widgets.VBox):
     def on_train_end(self, runner):
         self.status_throttle.flush()
         graph = self.recorder.graph()
-        if self.graph_view is not None and self.graph_view.model.graph is graph:
-            self.graph_view.refresh()  # its step slider covers every recorded step
+        if self.graph_view is not None and self.graph_view.model.graph.same_ops(graph):
+            self.graph_view.refresh()  # its step slider covers every recorded step; the user's view stays
         elif graph is not None:
             self._show_graph()
         self._show_status()

@@ -137,9 +137,9 @@ class GraphViewModel:
 
     def reload(self):
         """Read the recorder again (steps recorded since, a newer capture) and move to its latest step,
-        keeping what is expanded."""
+        keeping what is expanded (the visible nodes and their layout depend on the graph and the
+        expansion only, so they stay)."""
         self._read_recorder()
-        self._refresh()
 
     def _read_recorder(self):
         recorder = self.recorder

@@ -195,6 +195,20 @@ def test_signature_is_equal_across_steps_and_changes_with_the_model():
     assert record_step(net, batch=7)[0].structure_signature() != first.structure_signature()
 
 
+def test_same_ops_ignores_shapes_but_not_the_ops_or_their_modules():
+    net = Net()
+    full, *_ = record_step(net)
+    smaller, *_ = record_step(net, batch=2)
+    assert full.same_ops(smaller) and smaller.structure_signature() != full.structure_signature()
+    x = gv.randn(5, 3)
+    with GraphBuilder(names=net) as builder:
+        net(x).sum()
+    assert not full.same_ops(builder.graph)  # no loss ops
+    with GraphBuilder() as builder:
+        ((net.head(net.block(x) * net.block(x)) - gv.randn(5, 2)) ** 2).mean()
+    assert not full.same_ops(builder.graph)  # the block runs twice
+
+
 def test_signature_sees_the_wiring():
     x, y = gv.randn(3), gv.randn(3)
     with GraphBuilder() as one:

@@ -145,6 +145,22 @@ def test_the_graph_view_keeps_its_state_through_training_and_ends_on_every_step(
     assert "step 4" in view.plot.current["layout"]["title"]["text"]
 
 
+def test_a_smaller_last_batch_keeps_the_graph_view_and_its_state():
+    model = mlp()
+    runner = gv.Runner(model, gv.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy)
+    recorder = Recorder(model)
+    dashboard = Dashboard(runner, recorder)
+    runner.train(loader(2), progress=False)
+    view = dashboard.graph_view
+    op = next(i for i, n in view.model.nodes.items() if n.kind == "op")
+    view.select(op)
+    partial = gv.data.DataLoader(gv.data.datasets.spirals(n_samples=10), batch_size=4)
+    runner.train(partial, progress=False)
+    assert len(recorder.graphs) == 2 and recorder.graph() is not recorder.graph(0)  # 10 = 4 + 4 + 2
+    assert dashboard.graph_view is view and view.selected == op
+    assert view.slider.options == (0, 1, 2, 3, 4)
+
+
 def test_a_dashboard_opened_after_training_shows_the_recorded_graph():
     model = mlp()
     runner = gv.Runner(model, gv.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy)
