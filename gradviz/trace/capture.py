@@ -79,8 +79,22 @@ class StepCapture:
     max_bytes: int
     records: list = field(default_factory=list)
     bytes_used: int = 0
-    graph: object = None
+    _graph: object = field(default=None, repr=False)
+    _build_graph: object = field(default=None, repr=False)
     _seen: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def graph(self):
+        """The step's computation graph (its ids are this step's), built when first asked for: a
+        recorder that captures every step (``break_on``) then builds no graph for the steps nobody
+        opens."""
+        if self._build_graph is not None:
+            self._graph, self._build_graph = self._build_graph(), None
+        return self._graph
+
+    @graph.setter
+    def graph(self, graph):
+        self._graph, self._build_graph = graph, None
 
     def forward(self):
         return [r for r in self.records if isinstance(r, CapturedOp) and r.phase == "forward"]
@@ -138,9 +152,10 @@ class StepCapture:
             )
         )
 
-    def finish(self, graph):
-        """Attach the step's graph and drop the references to the step's arrays kept for sharing."""
-        self.graph = graph
+    def finish(self, build_graph):
+        """Keep how to build the step's graph (a call, made when it is first asked for) and drop the
+        references to the step's arrays kept for sharing."""
+        self._build_graph = build_graph
         self._seen.clear()
 
     def add_leaf_grad(self, tensor_id, name, grad):

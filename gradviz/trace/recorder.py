@@ -11,6 +11,7 @@ Use it as a context manager (``with Recorder(model): ...``), with ``attach()``/`
 
 import math
 from collections import deque
+from functools import partial
 
 from .. import backend
 from ..autograd import events
@@ -343,7 +344,7 @@ class Recorder:
     def _finish_capture(self):
         from .graph import Graph
 
-        self._capture.finish(Graph.from_events(self._ops, names=self.model))  # its ids are this step's
+        self._capture.finish(partial(Graph.from_events, self._ops, names=self.model))
         self.captured = self._capture
         self._arm_capture = self._captures_every_step
 

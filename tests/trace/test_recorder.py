@@ -278,15 +278,20 @@ def test_recorder_as_runner_callback_records_update_ratios():
 
 
 def test_captured_graph_names_the_tensors_of_the_captured_step():
+    """The graph is built when first asked for, here after later steps: it is still the captured one."""
     model = nn.Linear(2, 1)
     recorder = Recorder(model)
     with recorder:
         model(gv.ones(1, 2)).sum().backward()
         recorder.capture_step()
         model(gv.ones(1, 2)).sum().backward()
-    graph_ids = set(recorder.captured.graph.tensors)
+        for _ in range(2):
+            model(gv.ones(3, 2)).sum().backward()
+    graph = recorder.captured.graph
+    assert recorder.captured.step == 1 and all(n.shape[:1] != (3,) for n in graph.tensors.values())
     for record in recorder.captured.forward():
-        assert {f"t{i}" for i in record.output_ids} <= graph_ids
+        assert {f"t{i}" for i in record.output_ids} <= set(recorder.captured.graph.tensors)
+    assert recorder.captured.graph.ops.keys() == {f"op{r.node}" for r in recorder.captured.forward()}
 
 
 class TwoAttentionLayers(nn.Module):
