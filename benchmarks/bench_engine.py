@@ -10,7 +10,7 @@ MALLOC_MMAP_THRESHOLD_=33554432 to see the cost of glibc returning large buffers
 
 import numpy as np
 import torch
-from common import Row, best_time, best_times, main
+from common import Row, best_times, main
 
 import gradviz as gv
 import gradviz.nn.functional as F
@@ -122,15 +122,12 @@ def table(timing):
     t_gv, t_torch, t_sub = best_times([gv_chain, torch_chain, subscribed(gv_chain)], repeat, many)
     rows.append(Row("tiny op forward+backward (per op)", t_gv / n, t_torch / n, "<= 0.6"))
     rows.append(Row("  ... with one event subscriber", t_sub / n, t_gv / n, "<= 1.15 (vs none)"))
-    t_gv, t_torch = (
-        best_time(mlp_step(gv, F), repeat, few),
-        best_time(mlp_step(torch, torch.nn.functional), repeat, few),
-    )
-    t_np = best_time(mlp_step_numpy(), repeat, few)
+    mlp_steps = [mlp_step(gv, F), mlp_step(torch, torch.nn.functional), mlp_step_numpy()]
+    t_gv, t_torch, t_np = best_times(mlp_steps, repeat, few)
     rows.append(Row("MLP 784-256-256-10 step, batch 128", t_gv, t_torch, "~1 (parity)"))
     rows.append(Row("  ... vs hand-written numpy floor", t_gv, t_np, "<= 1.2"))
-    t_gv = best_time(cnn_step(gv, F), repeat, max(few // 4, 2))
-    t_torch = best_time(cnn_step(torch, torch.nn.functional), repeat, max(few // 4, 2))
+    cnn_steps = [cnn_step(gv, F), cnn_step(torch, torch.nn.functional)]
+    t_gv, t_torch = best_times(cnn_steps, repeat, max(few // 4, 2))
     rows.append(Row("CNN 2x(conv3x3+pool) step, batch 64", t_gv, t_torch, "<= 2"))
     return rows
 
