@@ -1,7 +1,9 @@
 """Activations and normalised exponentials: gelu, leaky_relu, softplus, logsigmoid, softmax, log_softmax.
 
-GELU's backward is its own op (``gelu_backward``, as in PyTorch), fused on arrays, whose backward in
-turn is written with gradviz ops: first derivatives stay one array pass, higher ones stay exact.
+The backwards of GELU, softmax and log_softmax are ops of their own (``gelu_backward``,
+``softmax_backward``, ``log_softmax_backward``, as in PyTorch), fused on arrays, whose backwards in turn
+are written with gradviz ops: a first derivative is one node of array passes instead of several op
+calls, and higher ones stay exact.
 """
 
 import math
@@ -147,8 +149,27 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        dim = ctx.inputs[1]
-        return out * (grad - (grad * out).sum(dim, keepdim=True)), None
+        return SoftmaxBackward.apply(grad, out, ctx.inputs[1]), None
+
+
+class SoftmaxBackward(Function):
+    """``out * (grad - sum(grad * out))`` along ``dim``: softmax's gradient as one op."""
+
+    @staticmethod
+    def forward(ctx, grad, out, dim):
+        ctx.save_for_backward(grad, out)
+        return out * (grad - (grad * out).sum(axis=dim, keepdims=True))
+
+    @staticmethod
+    def backward(ctx, grad_grad):
+        grad, out = ctx.saved_tensors
+        dim = ctx.inputs[2]
+        need_grad, need_out, _ = ctx.needs_input_grad
+        weighted = (grad_grad * out).sum(dim, keepdim=True)
+        d_grad = out * (grad_grad - weighted) if need_grad else None
+        if not need_out:
+            return d_grad, None, None
+        return d_grad, grad_grad * (grad - (grad * out).sum(dim, keepdim=True)) - grad * weighted, None
 
 
 class LogSoftmax(Function):
@@ -163,8 +184,26 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        dim = ctx.inputs[1]
-        return grad - exp(out) * grad.sum(dim, keepdim=True), None
+        return LogSoftmaxBackward.apply(grad, out, ctx.inputs[1]), None
+
+
+class LogSoftmaxBackward(Function):
+    """``grad - exp(out) * sum(grad)`` along ``dim``: log_softmax's gradient as one op."""
+
+    @staticmethod
+    def forward(ctx, grad, out, dim):
+        ctx.save_for_backward(grad, out)
+        return grad - array_module(out).exp(out) * grad.sum(axis=dim, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, grad_grad):
+        grad, out = ctx.saved_tensors
+        dim = ctx.inputs[2]
+        need_grad, need_out, _ = ctx.needs_input_grad
+        probabilities = exp(out)
+        d_grad = grad_grad - (grad_grad * probabilities).sum(dim, keepdim=True) if need_grad else None
+        d_out = -grad_grad * probabilities * grad.sum(dim, keepdim=True) if need_out else None
+        return d_grad, d_out, None
 
 
 def erf(input):  # noqa: A002 - PyTorch's argument name

@@ -100,9 +100,17 @@ def test_softmax_is_stable_for_huge_inputs(name, device):
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
-def test_softmax_second_derivatives(name):
+@pytest.mark.parametrize("dim", [0, 1])
+def test_softmax_second_and_third_derivatives(name, dim):
     x = gv.tensor(rng.standard_normal((3, 4)), requires_grad=True)
-    assert gv.autograd.gradgradcheck(lambda t: getattr(F, name)(t, 1), [x])
+    weights = gv.tensor(rng.standard_normal((3, 4)))
+    assert gv.autograd.gradgradcheck(lambda t: getattr(F, name)(t, dim), [x])
+
+    def slope(t):
+        with gv.enable_grad():
+            return gv.autograd.grad((getattr(F, name)(t, dim) * weights).sum(), t, create_graph=True)[0]
+
+    assert gv.autograd.gradgradcheck(slope, [x])
 
 
 def test_second_derivatives_of_other_activations():
