@@ -47,7 +47,9 @@ RULES = {
     "dropout": "grad_x = grad · mask / (1 - p): the same units dropped, the same scaling",
     # softmax family and losses
     "softmax": "grad_x = y · (grad - Σ(grad · y)) along dim, y the softmax output",
+    "softmax_backward": "the derivative of y · (grad - Σ(grad · y)): the second-order part of softmax",
     "log_softmax": "grad_x = grad - softmax(x) · Σ grad along dim",
+    "log_softmax_backward": "the derivative of grad - exp(y) · Σ grad: the second-order part of log_softmax",
     "logsumexp": "grad_x = grad · softmax(x) along the reduced dimensions",
     "nll_loss": "grad_logp = -weight[target] · grad at each target class, 0 elsewhere "
     "(÷ the total weight for a mean)",
