@@ -428,10 +428,10 @@ class Recorder:
 
 
 def _copy_into(buffer, data):
-    """``data`` copied into ``buffer`` when it fits, else into a new array."""
-    if buffer is None or buffer.__class__ is not data.__class__ or buffer.shape != data.shape:
-        return data.copy()
-    if buffer.dtype != data.dtype:
+    """``data`` copied into ``buffer`` when it fits (same array type, shape and dtype), else into a new
+    array."""
+    fits = buffer is not None and buffer.__class__ is data.__class__
+    if not (fits and buffer.shape == data.shape and buffer.dtype == data.dtype):
         return data.copy()
     backend.array_module(data).copyto(buffer, data)
     return buffer
