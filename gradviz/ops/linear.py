@@ -32,17 +32,21 @@ class Linear(Function):
 
 
 def _check(input, weight, bias):  # noqa: A002 - PyTorch's argument name
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+    in_shape, weight_shape = input.data.shape, weight.data.shape
+    if len(weight_shape) != 2 or not in_shape or in_shape[-1] != weight_shape[1]:
         raise ShapeError(
-            f"linear: input of shape {tuple(input.shape)} cannot be multiplied by weight of shape "
-            f"{tuple(weight.shape)}; weight must be (out_features, in_features) with in_features equal to "
+            f"linear: input of shape {in_shape} cannot be multiplied by weight of shape "
+            f"{weight_shape}; weight must be (out_features, in_features) with in_features equal to "
             "the input's last dimension"
         )
-    out_shape = (*input.shape[:-1], weight.shape[0])
-    if bias is not None and not _broadcasts_to(tuple(bias.shape), out_shape):
+    if bias is None:
+        return
+    out_shape = (*in_shape[:-1], weight_shape[0])
+    bias_shape = bias.data.shape
+    if bias_shape != out_shape[-1:] and not _broadcasts_to(bias_shape, out_shape):
         raise ShapeError(
-            f"linear: bias of shape {tuple(bias.shape)} does not match weight of shape "
-            f"{tuple(weight.shape)}; expected bias of shape ({weight.shape[0]},) (or any shape that "
+            f"linear: bias of shape {bias_shape} does not match weight of shape "
+            f"{weight_shape}; expected bias of shape ({weight_shape[0]},) (or any shape that "
             f"broadcasts to the output's {out_shape}, as PyTorch's addmm allows)"
         )
 

@@ -98,26 +98,26 @@ def _reduce(loss, reduction):
 
 
 def _check_class_target(op, input, target, weight, ignore_index):  # noqa: A002
-    if input.ndim == 0:
+    shape, target_shape = input.data.shape, target.data.shape
+    if not shape:
         raise ShapeError(
             f"{op}: expected an input of shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor"
         )
-    expected = () if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:])
+    expected = () if len(shape) == 1 else shape[:1] + shape[2:]
     if target.data.dtype.kind not in "iu":
         raise DtypeError(
             f"{op}: class-index targets must be integers (int64), got {target.dtype} with shape "
-            f"{tuple(target.shape)}; convert with target.long(), or for class probabilities pass a float "
-            f"target of the input's shape {tuple(input.shape)} to cross_entropy"
+            f"{target_shape}; convert with target.long(), or for class probabilities pass a float "
+            f"target of the input's shape {shape} to cross_entropy"
         )
-    if tuple(target.shape) != expected:
+    if target_shape != expected:
         raise ShapeError(
-            f"{op}: input of shape {tuple(input.shape)} needs a class-index target of shape {expected}, "
-            f"got {tuple(target.shape)}"
+            f"{op}: input of shape {shape} needs a class-index target of shape {expected}, got {target_shape}"
         )
-    classes = input.shape[_class_dim(input)]
-    if weight is not None and tuple(weight.shape) != (classes,):
+    classes = shape[_class_dim(input)]
+    if weight is not None and weight.data.shape != (classes,):
         raise ShapeError(
-            f"{op}: weight has shape {tuple(weight.shape)}; expected one weight per class, shape ({classes},)"
+            f"{op}: weight has shape {weight.data.shape}; expected one weight per class, shape ({classes},)"
         )
     t = target.data
     bad = ((t < 0) | (t >= classes)) & (t != ignore_index)
@@ -188,7 +188,7 @@ def cross_entropy(
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     dim = _class_dim(input)
-    if tuple(target.shape) == tuple(input.shape):
+    if target.data.shape == input.data.shape:
         if target.data.dtype.kind != "f":
             raise DtypeError(
                 f"cross_entropy: a target of the input's shape {tuple(input.shape)} holds class "
