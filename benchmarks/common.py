@@ -39,14 +39,10 @@ class Row(NamedTuple):
         return self.mine / self.reference
 
 
-def best_time(fn, repeat, number):
-    """The best over ``repeat`` rounds of the mean time of ``number`` calls, after one warm-up call."""
-    return best_times([fn], repeat, number)[0]
-
-
 def best_times(fns, repeat, number):
-    """:func:`best_time` of several functions, their rounds interleaved so that a burst of load from
-    other processes hits all of them alike."""
+    """For each function, the best over ``repeat`` rounds of the mean time of ``number`` calls, after
+    one warm-up call; the functions' rounds are interleaved so that a burst of load from other processes
+    hits all of them alike."""
     for fn in fns:
         fn()
     best = [math.inf] * len(fns)

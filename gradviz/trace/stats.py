@@ -15,7 +15,7 @@ _HOST_TYPES = (np.ndarray, np.generic, float, int)
 SATURATION = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 SATURATION_MARGIN = 0.01
 
-SQUARES, SUM, ZEROS, MAGNITUDE, SATURATED = 1, 2, 4, 8, 16
+SQUARES, SUM, ZEROS, MAGNITUDE = 1, 2, 4, 8
 
 
 class Batch:
@@ -34,16 +34,16 @@ class Batch:
         self.tensors = {}
         self.all_finite = True
 
-    def _request(self, finish, key, data, wanted, op=None):
-        self.requests.append((finish, key, self._measured(data, wanted, op)))
+    def _request(self, finish, key, data, wanted, saturation=None):
+        self.requests.append((finish, key, self._measured(data, wanted, saturation)))
 
-    def _measured(self, data, wanted, op=None):
+    def _measured(self, data, wanted, saturation=None):
         measured = self.tensors.get(id(data))
         if measured is None:
             measured = self.tensors[id(data)] = _Measured(data)
         measured.wanted |= wanted
-        if op is not None:
-            measured.op = op
+        if saturation is not None:
+            measured.saturation = saturation
         return measured
 
     def norm(self, key, data):
@@ -62,10 +62,7 @@ class Batch:
         """``mean``, ``std``, ``zeros`` (fraction exactly zero: dead ReLU units), ``nonfinite`` (count)
         and, for the output of a sigmoid or tanh (``op``), ``saturated``: the fraction near their
         asymptotes. Asking again for the same tensor under another prefix costs no new reduction."""
-        if op in SATURATION:
-            self._request(_activation, prefix, data, SQUARES | SUM | ZEROS | SATURATED, op)
-        else:
-            self._request(_activation, prefix, data, SQUARES | SUM | ZEROS)
+        self._request(_activation, prefix, data, SQUARES | SUM | ZEROS, SATURATION.get(op))
 
     def nonfinite(self, key, data):
         self._request(_nonfinite, key, data, SQUARES)
@@ -82,7 +79,7 @@ class Batch:
             if m.wanted == SQUARES:  # most tensors (edges, parameters): one dot product
                 reduced.append(flat.dot(flat))
             else:
-                reduced.extend(_reductions(flat, m.wanted, m.op))
+                reduced.extend(_reductions(flat, m.wanted, m.saturation))
         host = _to_host(reduced)
         self.all_finite = math.isfinite(sum(host))
         values = iter(host)
@@ -98,15 +95,25 @@ class Batch:
 
 
 class _Measured:
-    """A tensor to measure: the reductions asked of it (``wanted``), and their host values once
-    computed."""
+    """A tensor to measure: the reductions asked of it (``wanted``, and the asymptotes to count values
+    near, ``saturation``, for a sigmoid's or tanh's output), and their host values once computed."""
 
-    __slots__ = ("data", "wanted", "op", "squares", "total", "zeros", "abs_sum", "abs_max", "saturated")
+    __slots__ = (
+        "data",
+        "wanted",
+        "saturation",
+        "squares",
+        "total",
+        "zeros",
+        "abs_sum",
+        "abs_max",
+        "saturated",
+    )
 
     def __init__(self, data):
         self.data = data
         self.wanted = 0
-        self.op = None
+        self.saturation = None
 
     def receive(self, values):
         """Take the host values of the reductions after the sum of squares, in :func:`_reductions`'s
@@ -119,11 +126,11 @@ class _Measured:
         if wanted & MAGNITUDE:
             self.abs_sum = next(values)
             self.abs_max = next(values)
-        if wanted & SATURATED:
+        if self.saturation is not None:
             self.saturated = next(values)
 
 
-def _reductions(flat, wanted, op):
+def _reductions(flat, wanted, saturation):
     """The device scalars of the wanted reductions of a flat tensor (the sum of squares first, then in
     :meth:`_Measured.receive`'s order); sums are dot products with a vector of ones (BLAS, several
     times faster than a reduction)."""
@@ -137,8 +144,8 @@ def _reductions(flat, wanted, op):
         magnitude = xp.abs(flat, out=_scratch(flat))
         reduced.append(magnitude.dot(_ones(flat)))
         reduced.append(magnitude.max())
-    if wanted & SATURATED:
-        low, high = SATURATION[op]
+    if saturation is not None:
+        low, high = saturation
         margin = SATURATION_MARGIN * (high - low)
         reduced.append(xp.count_nonzero((flat < low + margin) | (flat > high - margin)))
     return reduced
@@ -193,7 +200,7 @@ def _activation(result, prefix, m):
     result[(*prefix, "std")] = math.sqrt(max(m.squares / size - mean * mean, 0.0))
     result[(*prefix, "zeros")] = m.zeros / size
     result[(*prefix, "nonfinite")] = _finite_or_count(m.total, m.data)
-    if m.wanted & SATURATED:
+    if m.saturation is not None:
         result[(*prefix, "saturated")] = m.saturated / size
 
 

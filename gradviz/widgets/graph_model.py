@@ -131,17 +131,14 @@ class GraphViewModel:
         self.recorder = recorder
         self.max_visible = max_visible
         self.modules = module_names(self.graph)
-        self._read_recorder()
+        self.reload()
         self.expanded = set()
         self.set_depth(self.default_depth())
 
     def reload(self):
-        """Read the recorder again (steps recorded since, a newer capture) and move to its latest step,
-        keeping what is expanded (the visible nodes and their layout depend on the graph and the
-        expansion only, so they stay)."""
-        self._read_recorder()
-
-    def _read_recorder(self):
+        """Read the recorder (again: steps recorded since, a newer capture) and move to its latest step.
+        What is expanded stays, and so do the visible nodes and their layout, which depend on the graph
+        and the expansion only."""
         recorder = self.recorder
         self.info = NodeInfo(self.graph, recorder)
         self.steps = recorder.steps() if recorder is not None else np.zeros(0, dtype=np.int64)
