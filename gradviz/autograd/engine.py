@@ -12,7 +12,7 @@ from .. import backend
 from ..errors import GraphError, ShapeError
 from .events import BackwardPass, GradAccumulated, backward_event, clock, emit, muted, next_seq, observers
 from .grad_mode import set_grad_enabled
-from .tensor import Tensor, wrap
+from .tensor import Tensor, mark_written, wrap
 
 _by_id = attrgetter("id")
 
@@ -234,14 +234,16 @@ class _IntoGrad:
             g = _run_hooks(tensor, g)
         if self.only is not None and id(tensor) not in self.only:
             return
-        if tensor.grad is None:
-            tensor.grad = g if self.create_graph else self._owned(g)
-        elif self.create_graph or tensor.grad.requires_grad:
-            tensor.grad = tensor.grad + g
+        grad = tensor._grad
+        if grad is None:
+            tensor._grad = g if self.create_graph else self._owned(g)
+        elif self.create_graph or grad._requires_grad:
+            tensor._grad = grad + g
         else:
-            tensor.grad.data += g.data
+            mark_written(grad)
+            grad.data += g.data
         if observed:
-            emit(GradAccumulated(next_seq(), tensor._id, tensor.grad))
+            emit(GradAccumulated(next_seq(), tensor._id, tensor._grad))
 
     def capture(self, node, grads):
         for t in self.targets:

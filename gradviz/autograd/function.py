@@ -22,7 +22,7 @@ from ..errors import GradvizError, GraphError, ShapeError
 from .events import clock, forward_event, observers
 from .grad_mode import state as grad_state
 from .scope import scope
-from .tensor import RemovableHandle, Tensor, wrap
+from .tensor import RemovableHandle, Tensor, link_view, wrap, writes, written_after
 
 _node_ids = itertools.count()
 _GENERIC = np.generic
@@ -39,11 +39,16 @@ class Function:
         "inputs",
         "needs_input_grad",
         "out_ids",
+        "_saved_at",
         "__dict__",
         "__weakref__",
     )
     name = "function"
     differentiable = True
+    # For each value passed to save_for_backward, the input whose gradient alone uses it (None: all of
+    # them). An in-place write to a saved value then fails backward only when that gradient is needed,
+    # as in PyTorch, which saves ``b`` for ``a * b`` only when ``a`` requires grad.
+    saved_for_input = None
     _output_hooks = None
     _retained = None
 
@@ -73,7 +78,9 @@ class Function:
                 "call backward(retain_graph=True) the first time to backpropagate twice"
             )
         if self._weak_saved:
-            return tuple(s() if s.__class__ is weakref.ref else s for s in saved)
+            saved = tuple(s() if s.__class__ is weakref.ref else s for s in saved)
+        if writes.now != self._saved_at:
+            _refuse_overwritten(self, saved)
         return saved
 
     # ---- graph node API ----
@@ -114,8 +121,8 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                needs.append(a.requires_grad)
-                record = record or a.requires_grad
+                needs.append(a._requires_grad)
+                record = record or a._requires_grad
             else:
                 arrays.append(a)
                 needs.append(False)
@@ -135,6 +142,9 @@ class Function:
             outputs = tuple(wrap(np.asarray(r) if isinstance(r, _GENERIC) else r) for r in raw)
         else:
             outputs = (wrap(np.asarray(raw) if isinstance(raw, _GENERIC) else raw),)
+        for out in outputs:
+            if out.data.base is not None:
+                link_view(out, args)
         if record and grad_state.enabled and cls.differentiable:
             ctx._connect(args, needs, arrays, outputs)
         elif observed:
@@ -155,13 +165,13 @@ class Function:
         if len(outputs) == 1:
             out = outputs[0]
             if out.data.dtype.kind == "f":
-                out.requires_grad = True
+                out._requires_grad = True
                 out.grad_fn = self
             self.out_ids = (out._id,)
         else:
             for i, out in enumerate(outputs):
                 if out.data.dtype.kind == "f":
-                    out.requires_grad = True
+                    out._requires_grad = True
                     out.grad_fn = self
                     out._output_nr = i
             self.out_ids = tuple(o._id for o in outputs)
@@ -174,6 +184,7 @@ class Function:
             saved.append(kept)
         self.saved = tuple(saved)
         self._weak_saved = weak
+        self._saved_at = writes.now
 
 
 def _owner(array, args, arrays, outputs):
@@ -185,7 +196,25 @@ def _owner(array, args, arrays, outputs):
     for arg, a in zip(args, arrays):
         if array is a and isinstance(arg, Tensor):
             return arg
-    return wrap(array)
+    constant = wrap(array)
+    if array.base is not None:
+        link_view(constant, args)
+    return constant
+
+
+def _refuse_overwritten(node, saved):
+    used_for = node.saved_for_input or (None,) * len(saved)
+    for value, nr in zip(saved, used_for):
+        if nr is not None and not node.needs_input_grad[nr]:
+            continue
+        if isinstance(value, Tensor) and written_after(value, node._saved_at):
+            role = "an output" if value.grad_fn is node else "an input"
+            raise GraphError(
+                f"{node.name}: {role} it saved for backward (shape {tuple(value.data.shape)}, "
+                f"{value.dtype}) was modified by an in-place operation after the forward pass (an "
+                "optimizer step, x[...] = ..., add_, zero_...), so its gradient would use the new values; "
+                "call backward() before changing it, or use an out-of-place op (x = x + 1, not x += 1)"
+            )
 
 
 class AccumulateGrad:

@@ -19,17 +19,28 @@ _ids = itertools.count()
 
 
 class Tensor:
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_output_nr", "_id", "_hooks", "__weakref__")
+    __slots__ = (
+        "data",
+        "_requires_grad",
+        "_grad",
+        "grad_fn",
+        "_output_nr",
+        "_id",
+        "_hooks",
+        "_base",
+        "_written",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False):
         self.data = data
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._output_nr = 0
         self._id = next(_ids)
         self._hooks = None
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -154,6 +165,24 @@ class Tensor:
         return new
 
     # ---- autograd ----
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad):
+        self.requires_grad_(requires_grad)
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, grad):
+        if grad is not None:
+            _check_grad_fits(self, grad)
+        self._grad = grad
+
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self.data.dtype.kind != "f":
             raise DtypeError(
@@ -164,15 +193,19 @@ class Tensor:
             raise GraphError(
                 "requires_grad_(False) on a non-leaf tensor: use .detach() to get a tensor outside the graph"
             )
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
 
     def detach(self):
-        return Tensor(self.data)
+        """A new leaf sharing this tensor's data; an in-place write to either is seen by the other's
+        saved-for-backward check (PyTorch shares the version counter the same way)."""
+        detached = Tensor(self.data)
+        detached._base = _root(self)
+        return detached
 
     def detach_(self):
         self.grad_fn = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     def retain_grad(self):
@@ -204,11 +237,70 @@ class Tensor:
         return self
 
     def _check_inplace(self, op):
-        if grad_state.enabled and self.requires_grad:
+        """Called by every in-place method before it writes: refuses what cannot be recorded, and
+        stamps the write so that a backward needing the old values fails instead of using new ones."""
+        if grad_state.enabled and self._requires_grad:
             raise GraphError(
                 f"{op}: a tensor that requires grad cannot be modified in place while gradients are "
                 "recorded; wrap the update in `with gradviz.no_grad():` (as optimizers do)"
             )
+        mark_written(self)
+
+
+class _WriteClock:
+    """Counts in-place writes. A graph node notes the count when it saves tensors for backward, and a
+    tensor notes the count of its last write, so ``written since saved`` is one comparison: PyTorch's
+    version counters, with one clock for all tensors. Views share the clock entry of the tensor whose
+    memory they look at (``_base``)."""
+
+    __slots__ = ("now",)
+
+    def __init__(self):
+        self.now = 0
+
+
+writes = _WriteClock()
+
+
+def _root(tensor):
+    """The tensor owning the memory ``tensor`` looks at (itself unless it is a view or a detach)."""
+    base = getattr(tensor, "_base", None)
+    return tensor if base is None else base
+
+
+def mark_written(tensor):
+    writes.now += 1
+    _root(tensor)._written = writes.now
+
+
+def written_after(tensor, count):
+    return getattr(_root(tensor), "_written", 0) > count
+
+
+def link_view(view, args):
+    """Make ``view`` share the write record of the tensor argument whose memory its data looks at."""
+    owner = backend.memory_owner(view.data)
+    for arg in args:
+        if isinstance(arg, Tensor) and backend.memory_owner(arg.data) is owner:
+            view._base = _root(arg)
+            return
+
+
+def _check_grad_fits(tensor, grad):
+    if not isinstance(grad, Tensor):
+        raise TypeError(f"assigned grad must be a Tensor or None, got {type(grad).__name__}")
+    problems = []
+    if grad.data.shape != tensor.data.shape:
+        problems.append(f"shape {tuple(grad.data.shape)} instead of {tuple(tensor.data.shape)}")
+    if grad.data.dtype != tensor.data.dtype:
+        problems.append(f"dtype {grad.dtype} instead of {tensor.dtype}")
+    if grad.device != tensor.device:
+        problems.append(f"device {grad.device} instead of {tensor.device}")
+    if problems:
+        raise ValueError(
+            f"assigned grad has {' and '.join(problems)}: a tensor's .grad must match it; "
+            "convert it first, e.g. with .reshape, .to(dtype) or .to(device)"
+        )
 
 
 class Size(tuple):
@@ -247,8 +339,8 @@ def wrap(raw):
     """A fresh tensor around an op's output array (the engine's fast constructor)."""
     t = Tensor.__new__(Tensor)
     t.data = raw
-    t.requires_grad = False
-    t.grad = None
+    t._requires_grad = False
+    t._grad = None
     t.grad_fn = None
     t._output_nr = 0
     t._id = next(_ids)

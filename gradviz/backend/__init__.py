@@ -118,6 +118,14 @@ def device_of(data):
     return CPU
 
 
+def memory_owner(data):
+    """The array whose memory ``data`` looks at: ``data`` itself unless it is a view."""
+    if data.__class__ is simulated.SimArray:
+        data = data._a
+    base = data.base
+    return data if base is None else base
+
+
 def to_device(data, target):
     """``data`` (an array on any device, or host data) as an array on ``target``."""
     source = device_of(data) if hasattr(data, "dtype") else CPU

@@ -39,6 +39,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    saved_for_input = (1, 0)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -52,6 +54,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    saved_for_input = (None, 1)
+
     @staticmethod
     def forward(ctx, a, b):
         out = a / b

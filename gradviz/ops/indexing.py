@@ -11,7 +11,7 @@ import numbers
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as grad_state
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, mark_written, wrap
 from ..errors import DeviceError, DtypeError, GraphError, IndexOutOfRangeError, ShapeError
 from .arguments import normalize_dim
 from .broadcast import sum_to
@@ -235,27 +235,101 @@ def getitem(self, key):
 
 
 def setitem(self, key, value):
-    """Write in place. Refused while recording on a tensor that requires grad (PyTorch would record
-    it on a non-leaf tensor; gradviz records no in-place writes)."""
-    if grad_state.enabled and self.requires_grad:
-        raise GraphError(
-            "__setitem__: a tensor that requires grad cannot be written in place while gradients are "
-            "recorded (unlike PyTorch, gradviz refuses this even for non-leaf tensors); build the result "
-            "out of place with masked_fill, where or cat, or write under `with gradviz.no_grad():`"
-        )
-    key, _ = _prepare(key, self.data, "__setitem__")
+    """``self[key] = value``, in place. Recorded as an ``index_put`` op when ``self`` or ``value``
+    requires grad (PyTorch's CopySlices): ``self`` then stands for the written tensor, and the gradient
+    reaching it flows to ``value`` at ``key`` and to the old ``self`` everywhere else."""
+    key, accumulate = _prepare(key, self.data, "__setitem__")
+    if grad_state.enabled and self.data.dtype.kind == "f" and (self._requires_grad or _requires_grad(value)):
+        _record_setitem(self, key, accumulate, value)
+        return
     if isinstance(value, Tensor):
         value = value.data
-    elif isinstance(value, (list, tuple)):
-        value = backend.array_module(self.data).asarray(value)
+    mark_written(self)
+    _write(self.data, key, _value_array(value, self.data))
+
+
+class IndexPut(Function):
+    @staticmethod
+    def forward(ctx, x, key, accumulate, value):
+        ctx.key = key
+        ctx.accumulate = accumulate
+        ctx.value_shape = getattr(value, "shape", ())
+        overwritten = backend.array_module(x).zeros(x.shape, dtype=bool)
+        overwritten[key] = True
+        ctx.overwritten = wrap(overwritten)
+        _write(x, key, value)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, _, _, need_value = ctx.needs_input_grad
+        grad_x = MaskedFill.apply(grad, ctx.overwritten, 0) if need_x else None
+        grad_value = None
+        if need_value:
+            grad_value = sum_to(Index.apply(grad, ctx.key, ctx.accumulate), ctx.value_shape)
+        return grad_x, None, None, grad_value
+
+
+def _record_setitem(self, key, accumulate, value):
+    if self._requires_grad and self.grad_fn is None:
+        raise GraphError(
+            "__setitem__: a leaf tensor that requires grad cannot be written in place while gradients "
+            "are recorded; write under `with gradviz.no_grad():` (as initialisers do), or write into a "
+            "clone: y = x.clone(); y[...] = ..."
+        )
+    if getattr(self, "_base", None) is not None:
+        raise GraphError(
+            "__setitem__: writing a value that requires grad into a view of another tensor is not "
+            "recorded; index the tensor the view comes from directly, e.g. x[0, 1] = v instead of "
+            "x[0][1] = v"
+        )
+    if not isinstance(value, Tensor):
+        value = _value_array(value, self.data)
+    mark_written(self)
+    written = IndexPut.apply(_before_write(self), key, accumulate, value)
+    self.grad_fn = written.grad_fn
+    self._requires_grad = True
+    self._output_nr = 0
+    self._id = written._id
+
+
+def _before_write(tensor):
+    """A tensor that stands for ``tensor`` as it was, in the graph: same buffer, node and id."""
+    before = wrap(tensor.data)
+    before.grad_fn = tensor.grad_fn
+    before._output_nr = tensor._output_nr
+    before._requires_grad = tensor._requires_grad
+    before._id = tensor._id
+    return before
+
+
+def _requires_grad(value):
+    return isinstance(value, Tensor) and value._requires_grad
+
+
+def _value_array(value, data):
+    if isinstance(value, (list, tuple)):
+        value = backend.array_module(data).asarray(value)
     if hasattr(value, "dtype"):
-        value = _on_device_of(value, self.data, "__setitem__")
+        value = _on_device_of(value, data, "__setitem__")
+    return value
+
+
+def _write(data, key, value):
+    if isinstance(value, Tensor):
+        value = value.data
     try:
-        self.data[key] = value
+        data[key] = value
     except IndexError as exc:
-        shape = tuple(self.data.shape)
+        shape = tuple(data.shape)
         raise _index_error("__setitem__", shape, key) or IndexError(
             f"__setitem__: {exc} (tensor of shape {shape})"
+        ) from None
+    except ValueError as exc:
+        raise ShapeError(
+            f"__setitem__: a value of shape {tuple(getattr(value, 'shape', ()))} cannot be written into "
+            f"the {tuple(data[key].shape)} elements that the key selects in a tensor of shape "
+            f"{tuple(data.shape)} ({exc})"
         ) from None
 
 

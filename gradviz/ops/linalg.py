@@ -14,6 +14,8 @@ __all__ = ["matmul", "mm", "bmm"]
 
 
 class Matmul(Function):
+    saved_for_input = (1, 0)
+
     @staticmethod
     def forward(ctx, a, b):
         if a.dtype != b.dtype:

@@ -91,6 +91,7 @@ RULES = {
     "gather": "grad_x = zeros with grad scattered (added) back to the gathered positions",
     "take_along_dim": "grad_x = zeros with grad scattered (added) back to the taken positions",
     "index_put_add": "grad_values = grad read at the positions the values were put",
+    "index_put": "grad_x = grad where x was not overwritten (0 at the key); grad_value = grad at the key",
     "masked_fill": "grad_x = grad where the mask is False; the fill value gets the sum of grad where True",
     "nonzero": _NOT_DIFFERENTIABLE,
     "embedding": "grad_W[i] = Σ grad over the positions that looked up row i (padding_idx gets none)",

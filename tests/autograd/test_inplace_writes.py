@@ -1,0 +1,142 @@
+"""A backward that needs values overwritten in place since the forward pass raises, as in PyTorch;
+in-place writes that no backward depends on stay allowed."""
+
+import numpy as np
+import pytest
+import torch
+
+import gradviz as gv
+import gradviz.nn.functional as F
+
+
+def _constant_written_by_setitem(lib):
+    a, w = lib.tensor([1.0, 2.0]), lib.tensor([3.0, 4.0], requires_grad=True)
+    y = (a * w).sum()
+    a[0] = 100.0
+    return y
+
+
+def _weight_updated_between_forward_and_backward(lib):
+    w = lib.tensor([3.0, 4.0], requires_grad=True)
+    y = (w * w).sum()
+    with lib.no_grad():
+        w -= 1.0
+    return y
+
+
+def _linear(lib):
+    return F.linear if lib is gv else torch.nn.functional.linear
+
+
+def _linear_weight_scaled_in_place(lib):
+    x, w = lib.ones(3, 4, requires_grad=True), lib.ones(2, 4, requires_grad=True)
+    y = _linear(lib)(x, w).sum()
+    with lib.no_grad():
+        w.mul_(2)
+    return y
+
+
+def _base_written_under_a_saved_view(lib):
+    x, w = lib.tensor([1.0, 2.0, 3.0]), lib.tensor([1.0, 1.0], requires_grad=True)
+    y = (x[0:2] * w).sum()
+    x[0] = 50.0
+    return y
+
+
+def _saved_output_zeroed(lib):
+    w = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = w.exp()
+    with lib.no_grad():
+        y.zero_()
+    return y.sum()
+
+
+def _detached_copy_written(lib):
+    x, w = lib.tensor([1.0, 2.0]), lib.tensor([1.0, 1.0], requires_grad=True)
+    y = (x.detach() * w).sum()
+    x.add_(1)
+    return y
+
+
+OVERWRITTEN = [
+    _constant_written_by_setitem,
+    _weight_updated_between_forward_and_backward,
+    _linear_weight_scaled_in_place,
+    _base_written_under_a_saved_view,
+    _saved_output_zeroed,
+    _detached_copy_written,
+]
+
+
+@pytest.mark.parametrize("build", OVERWRITTEN)
+def test_backward_through_overwritten_saved_values_raises_as_in_pytorch(build):
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        build(torch).backward()
+    with pytest.raises(
+        gv.errors.GraphError, match=r"saved for backward .* modified by an in-place operation"
+    ):
+        build(gv).backward()
+
+
+def test_the_error_names_the_op_and_the_saved_tensor():
+    with pytest.raises(
+        gv.errors.GraphError, match=r"^exp: an output it saved .*shape \(2,\), gradviz.float32"
+    ):
+        _saved_output_zeroed(gv).backward()
+    with pytest.raises(gv.errors.GraphError, match=r"^linear: an input it saved .*shape \(2, 4\)"):
+        _linear_weight_scaled_in_place(gv).backward()
+
+
+def _input_of_an_add_written(lib):
+    a, w = lib.tensor([1.0, 1.0]), lib.tensor([1.0, 2.0], requires_grad=True)
+    y = (a + w).sum()
+    a.add_(1)
+    y.backward()
+    return w.grad
+
+
+def _written_after_backward(lib):
+    w = lib.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with lib.no_grad():
+        w -= 0.5 * w.grad
+    (w * w).sum().backward()
+    return w.grad
+
+
+def _weight_written_that_only_the_constant_input_gradient_needs(lib):
+    """``x @ w.T`` and ``x * w`` need ``w`` only for the gradient of ``x``, which is not needed here."""
+    x, w, v = lib.ones(3, 4), lib.ones(2, 4, requires_grad=True), lib.ones(4, requires_grad=True)
+    y = _linear(lib)(x, w).sum() + (x * v).sum() + (v / lib.full((4,), 2.0)).sum()
+    with lib.no_grad():
+        w.mul_(2)
+        v.mul_(2)
+    y.backward()
+    return w.grad
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        _input_of_an_add_written,
+        _written_after_backward,
+        _weight_written_that_only_the_constant_input_gradient_needs,
+    ],
+)
+def test_writes_no_backward_depends_on_are_allowed(build):
+    np.testing.assert_allclose(build(gv).numpy(), build(torch).numpy())
+
+
+def test_requires_grad_and_grad_assignments_are_checked():
+    with pytest.raises(gv.errors.DtypeError, match="only floating point tensors can require gradients"):
+        gv.tensor([1, 2]).requires_grad = True
+    with pytest.raises(gv.errors.GraphError, match="non-leaf"):
+        (gv.ones(2, requires_grad=True) * 2).requires_grad = False
+    with pytest.raises(ValueError, match=r"assigned grad has shape \(3,\) instead of \(2,\)"):
+        gv.ones(2).grad = gv.ones(3)
+    with pytest.raises(ValueError, match=r"dtype gradviz.float64 instead of gradviz.float32"):
+        gv.ones(2).grad = gv.ones(2, dtype=gv.float64)
+    x = gv.ones(2)
+    x.requires_grad = True
+    x.grad = gv.zeros(2)
+    assert x.requires_grad and x.grad.tolist() == [0.0, 0.0]
