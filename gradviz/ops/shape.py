@@ -8,6 +8,7 @@ rearrangement of the gradient: reshape back, the inverse permutation, split for 
 import math
 from itertools import accumulate
 
+from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import array_module, device_of
@@ -52,7 +53,22 @@ class Reshape(Function):
 
 
 class View(Reshape):
-    pass
+    """``reshape`` that never copies: like PyTorch, it refuses a shape the strides cannot express."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        out = Reshape.forward(ctx, x, shape)
+        if x.size and backend.memory_owner(out) is not backend.memory_owner(x):
+            raise ShapeError(
+                f"view: a tensor of shape {tuple(x.shape)} and strides {_element_strides(x)} cannot be "
+                f"viewed as {tuple(shape)} without copying (a transpose or a slice made it "
+                "non-contiguous); use .reshape(...) instead, or .contiguous().view(...)"
+            )
+        return out
+
+
+def _element_strides(x):
+    return tuple(s // x.itemsize for s in x.strides)
 
 
 class Squeeze(Reshape):
@@ -191,7 +207,7 @@ def reshape(input, *shape):  # noqa: A002 - PyTorch's argument name
 
 
 def view(input, *shape):  # noqa: A002
-    """Same as ``reshape`` here: a view of the same buffer whenever numpy can make one."""
+    """A view of the same buffer with another shape; raises where ``reshape`` would copy."""
     return View.apply(input, shape_args(shape))
 
 

@@ -224,3 +224,28 @@ def test_cat_promotes_dtypes_like_pytorch():
 def test_T_reverses_all_dims(device):
     x = gv.ones(2, 3, 4, device=device)
     assert x.T.shape == (4, 3, 2) and gv.ones(3, device=device).T.shape == (3,)
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda lib, x: x.transpose(0, 1), (-1,)),
+        (lambda lib, x: x[:, ::2], (12,)),
+        (lambda lib, x: x.permute(1, 0), (2, 12)),
+    ],
+)
+def test_view_refuses_what_only_a_copy_can_give_as_pytorch_does(make, shape, device):
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        make(torch, torch.ones(4, 6)).view(*shape)
+    with pytest.raises(gv.errors.ShapeError, match=r"view: .* cannot be viewed as .* use \.reshape"):
+        make(gv, gv.ones(4, 6, device=device)).view(*shape)
+
+
+def test_view_of_a_non_contiguous_tensor_works_where_the_strides_allow_it(device):
+    x = gv.arange(12.0, device=device).reshape(3, 4).transpose(0, 1)
+    expected = torch.arange(12.0).reshape(3, 4).transpose(0, 1).view(2, 2, 3, 1)
+    viewed = x.view(2, 2, 3, 1)
+    np.testing.assert_array_equal(host(viewed), expected.numpy())
+    with gv.no_grad():
+        viewed[0, 0, 0, 0] = -1.0
+    assert host(x)[0, 0] == -1.0
