@@ -230,7 +230,7 @@ def test_T_reverses_all_dims(device):
     "make, shape",
     [
         (lambda lib, x: x.transpose(0, 1), (-1,)),
-        (lambda lib, x: x[:, ::2], (12,)),
+        (lambda lib, x: x[:, :3], (12,)),
         (lambda lib, x: x.permute(1, 0), (2, 12)),
     ],
 )
