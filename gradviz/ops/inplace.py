@@ -1,11 +1,10 @@
 """In-place updates for optimizers and initialisers: add_, mul_, addcdiv_, copy_, fill_, uniform_...
 
-They are not graph ops. PyTorch records in-place ops and guards them with version counters, which detect
-a tensor changed after backward saved it; gradviz keeps no version counters, so it could not tell a
-stale saved value from a fresh one. In-place changes are therefore allowed only where nothing records:
-on tensors that do not require grad, or under ``no_grad()`` (where optimizers and ``nn.init`` run).
-Each method writes into ``self.data`` (values of other tensors come from their ``.data``), keeps the
-tensor's dtype and device, and returns ``self``.
+They are not graph ops: in-place changes are allowed only where nothing records, on tensors that do not
+require grad or under ``no_grad()`` (where optimizers and ``nn.init`` run). Every method stamps the write
+first (``Tensor._check_inplace``), so a later backward that needs the overwritten values raises instead
+of using the new ones, as PyTorch's version counters do. Each method writes into ``self.data`` (values of
+other tensors come from their ``.data``), keeps the tensor's dtype and device, and returns ``self``.
 
 ``x += y`` is the exception that stays usable inside a recorded graph: when ``x`` is an op's output, or
 ``y`` requires grad, it computes ``x + y`` out of place (so ``total += loss`` works); otherwise it is
