@@ -4,10 +4,11 @@ input's shape with ``sum_to``. Reflected forms (``2 - x``) are the same ops with
 import math
 
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, wrap
+from ..backend import array_module
 from ..dtypes import get_default_dtype
 from .broadcast import sum_to
-from .unary import log
+from .unary import log, where
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow"]
 
@@ -94,13 +95,29 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = _reduce(ctx, 0, grad * b * a ** (b - 1)) if need_a else None
-        gb = (
-            _reduce(ctx, 1, grad * out * (log(a) if isinstance(a, Tensor) else math.log(a)))
-            if need_b
-            else None
-        )
+        ga = _reduce(ctx, 0, _base_grad(grad, a, b)) if need_a else None
+        gb = _reduce(ctx, 1, _exponent_grad(grad, a, b, out)) if need_b else None
         return ga, gb
+
+
+def _base_grad(grad, a, b):
+    """``grad · b · a^(b-1)``, 0 where ``b == 0`` (as PyTorch: ``x**0`` is flat even at ``x = 0``)."""
+    if not isinstance(b, Tensor):
+        return wrap(array_module(grad.data).zeros_like(grad.data)) if b == 0 else grad * b * a ** (b - 1)
+    ga = grad * b * a ** (b - 1)
+    zero = b.data == 0
+    return where(wrap(zero), 0.0, ga) if zero.any() else ga
+
+
+def _exponent_grad(grad, a, b, out):
+    """``grad · a^b · log a``, 0 where ``a == 0`` and ``b >= 0`` (as PyTorch: not ``0 · log 0 = NaN``);
+    a scalar base below 0 has no real log and gives NaN."""
+    if isinstance(a, Tensor):
+        gb, zero = grad * out * log(a), a.data == 0
+    else:
+        gb, zero = grad * out * (math.log(a) if a > 0 else -math.inf if a == 0 else math.nan), a == 0
+    flat = zero & (b.data >= 0)
+    return where(wrap(flat), 0.0, gb) if flat.any() else gb
 
 
 def _is_float(x):

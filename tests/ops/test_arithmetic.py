@@ -64,3 +64,17 @@ def test_broadcast_shape_mismatch_names_op_and_shapes():
         gv.ones(2, 3) + gv.ones(4)
     with pytest.raises(RuntimeError):
         torch.ones(2, 3) + torch.ones(4)
+
+
+def test_power_of_zero_base_has_pytorchs_zero_gradients(device):
+    """PyTorch's masks: d(x**0)/dx is 0 even at x=0; d(0**y)/dy is 0 for y >= 0 (not 0 * log 0 = NaN)."""
+    zero_base = np.array([0.0, 0.0, 0.0, 2.0])
+    exponents = np.array([0.0, 2.0, -1.0, 0.5])
+    check(lambda x: x**0, lambda x: x**0, zero_base, device=device, gradcheck=False)
+    check(lambda x, y: x**y, lambda x, y: x**y, zero_base, exponents, device=device, gradcheck=False)
+
+
+@pytest.mark.parametrize("base", [0, 0.0, -2.0])
+def test_scalar_base_power_at_zero_and_negative_base_matches_pytorch(base, device):
+    exponents = np.array([1.0, 2.0, 0.0, -1.0])
+    check(lambda y: base**y, lambda y: base**y, exponents, device=device, gradcheck=False)
