@@ -15,7 +15,7 @@ from ..dtypes import as_dtype, get_default_dtype
 from ..errors import DtypeError
 from .arguments import normalize_dim, normalize_dims
 from .broadcast import expand
-from .unary import exp, maximum, minimum
+from .unary import exp, maximum, minimum, where
 
 __all__ = [
     "sum",
@@ -170,9 +170,19 @@ class Amax(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.inputs[0].data
-        share = (x == array_module(x).reshape(ctx.out, _kept_shape(ctx))).astype(grad.data.dtype)
+        share = ctx.ties(x).astype(grad.data.dtype)
         share /= share.sum(axis=ctx.dims, keepdims=True)
         return spread(grad, ctx) * wrap(share), None, None
+
+    def ties(self, x):
+        """Where ``x`` equals its slice's result; a slice holding a NaN has none: 0/0 = NaN, as PyTorch."""
+        return x == array_module(x).reshape(self.out, _kept_shape(self))
+
+
+def _whole_ties(ctx, x):
+    """Where ``x`` equals the result; a NaN result is shared among the NaNs (PyTorch's rule for max())."""
+    xp = array_module(x)
+    return xp.isnan(x) if xp.isnan(ctx.out) else x == ctx.out
 
 
 class Amin(Amax):
@@ -182,9 +192,11 @@ class Amin(Amax):
 class Max(Amax):
     """``max(x)`` over every element: ``amax``'s forward and its even split among ties."""
 
+    ties = _whole_ties
+
 
 class Min(Amin):
-    pass
+    ties = _whole_ties
 
 
 class MaxDim(Function):
@@ -238,6 +250,8 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
+        ctx.whole = dims is None  # PyTorch differentiates var(x) and var(x, dim) differently at dof <= 0
+        dims = tuple(range(x.ndim)) if dims is None else dims
         remember_reduction(ctx, x, dims, keepdim)
         ctx.correction = correction
         xp = array_module(x)
@@ -256,14 +270,27 @@ class Std(Var):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return _var_grad(ctx, grad / (2 * out)), None, None, None
+        grad = grad / (2 * out)
+        zero = out.data == 0
+        if zero.any():
+            grad = where(wrap(zero), 0.0, grad)  # as PyTorch: a constant slice sends no gradient
+        return _var_grad(ctx, grad), None, None, None
 
 
 def _var_grad(ctx, grad):
     dof = _reduced_count(ctx) - ctx.correction
-    scale = 2 / dof if dof > 0 else math.inf
     x = ctx.inputs[0]
+    if dof <= 0 and (ctx.whole or not ctx.in_shape):
+        return spread(grad, ctx) * wrap(_no_dof_factor(x.data))
+    scale = 2 / dof if dof else math.inf
     return spread(grad * scale, ctx) * (x - mean(x, ctx.dims, keepdim=True))
+
+
+def _no_dof_factor(x):
+    """PyTorch's ``d var(x) / dx`` over all elements without degrees of freedom: NaN where x is its mean
+    (inf · 0), else inf."""
+    xp = array_module(x)
+    return xp.where(x == x.mean(), math.nan, math.inf).astype(x.dtype)
 
 
 class Logsumexp(Function):
@@ -367,7 +394,7 @@ def _var_args(input, dim, unbiased, keepdim, correction, op):
     _require_float(op, input, "convert the input first")
     if correction is None:
         correction = 0 if unbiased is False else 1
-    return input, reduction_dims(dim, input.data.ndim, op), correction, keepdim
+    return input, None if dim is None else reduction_dims(dim, input.data.ndim, op), correction, keepdim
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002

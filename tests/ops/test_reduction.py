@@ -228,3 +228,52 @@ def test_bad_arguments_are_explained():
         x.sum((1, 1))
     with pytest.raises(TypeError, match=r"prod: dim must be an int or None"):
         x.prod((0, 1))
+
+
+NAN = float("nan")
+WITH_NANS = np.array([[1.0, NAN, 2.0], [NAN, NAN, 0.0], [3.0, 3.0, 1.0]])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: x.max(),
+        lambda x: x.min(),
+        lambda x: x[0].max(),
+        lambda x: x[2].min(),
+        lambda x: x.amax(),
+        lambda x: x.amin(dim=1),
+        lambda x: x.amax(dim=0, keepdim=True),
+        lambda x: tuple(x.max(1)),
+        lambda x: tuple(x.min(0)),
+    ],
+)
+def test_max_min_with_nans_match_pytorch(call, device):
+    """The NaNs are the max: full max/min split the gradient among them, max(dim) picks the first one;
+    amax/amin keep PyTorch's 0/0 = NaN for a slice holding a NaN."""
+    check(call, call, WITH_NANS, device=device, gradcheck=False)
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+@pytest.mark.parametrize(
+    "value", [np.array(2.0), np.array([2.0]), np.array([3.0, 3.0]), np.array([[1.0, 1.0], [2.0, 3.0]])]
+)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f, x: f(x, unbiased=False),
+        lambda f, x: f(x),
+        lambda f, x: f(x, -1, correction=0),
+        lambda f, x: f(x, -1, correction=2),
+        lambda f, x: f(x, -1, correction=3),
+    ],
+)
+def test_var_std_of_constants_single_elements_and_large_corrections_match_pytorch(name, value, call, device):
+    """std's gradient is 0 where std is 0; too few degrees of freedom give PyTorch's NaN and infinities."""
+    check(
+        lambda x: call(getattr(gv, name), x),
+        lambda x: call(getattr(torch, name), x),
+        value,
+        device=device,
+        gradcheck=False,
+    )
