@@ -155,9 +155,11 @@ def _smoothing_term(logp, target, weight, ignore_index, reduction):
         target.data, None if weight is None else weight.data, ignore_index, logp.data.dtype
     )
     smooth = smooth * wrap(target.data != ignore_index)
-    if reduction == "none":
-        return smooth
-    return smooth.sum() if reduction == "sum" else smooth.sum() / wrap(weights.sum())
+    if reduction != "mean":
+        return _reduce(smooth, reduction)
+    total = weights.sum()
+    # all ignored: nll_loss's part already makes the mean NaN; dividing by 1, not 0, keeps the gradient 0
+    return smooth.sum() / wrap(array_module(total).where(total == 0, 1, total))
 
 
 def _probability_cross_entropy(logp, target, weight, reduction, label_smoothing):

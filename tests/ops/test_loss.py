@@ -80,6 +80,21 @@ def test_all_ignored_mean_is_nan_with_zero_gradient(device):
     assert np.isnan(loss.item()) and x.grad.tolist() == [[0.0] * 3] * 2
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2, 1.0])
+def test_all_ignored_with_label_smoothing_matches_pytorch(reduction, weighted, smoothing, device):
+    gw, tw = _class_weights(weighted, device)
+    check(
+        lambda x, t: F.cross_entropy(x, t, gw, reduction=reduction, label_smoothing=smoothing),
+        lambda x, t: TF.cross_entropy(x, t, tw, reduction=reduction, label_smoothing=smoothing),
+        rng.standard_normal((3, 4)),
+        np.full(3, -100),
+        device=device,
+        gradcheck=False,
+    )
+
+
 def test_cross_entropy_is_log_softmax_then_nll_loss():
     loss = F.cross_entropy(gv.randn(3, 4, requires_grad=True), gv.tensor([0, 3, 1]))
     assert loss.grad_fn.name == "nll_loss"
