@@ -136,3 +136,29 @@ def test_detect_anomaly_is_quiet_on_finite_values():
     with gv.autograd.detect_anomaly():
         x.log().backward(gv.ones(2))
     assert x.grad.tolist() == [1.0, 0.5]
+
+
+@pytest.mark.parametrize(
+    "values, call, op",
+    [
+        ([0.0, 1.0], lambda x: x / 0.0, "div"),
+        ([1.0, float("inf")], lambda x: x * 2, "mul"),
+        ([1.0, float("inf")], lambda x: x + 1, "add"),
+        ([1.0, float("inf")], lambda x: x.sum(), "sum"),
+    ],
+)
+def test_detect_anomaly_names_the_op_whose_arguments_include_constants(values, call, op):
+    x = gv.tensor(values, requires_grad=True)
+    with gv.autograd.detect_anomaly():
+        with pytest.raises(AnomalyError, match=rf"forward of op '{op}' produced NaN/Inf in output 0"):
+            call(x)
+
+
+def test_detect_anomaly_check_nan_false_checks_nothing():
+    x = gv.tensor([0.0, 1.0], requires_grad=True)
+    with gv.autograd.detect_anomaly(check_nan=False):
+        (x / 0.0).sum().backward()
+    with gv.autograd.detect_anomaly(check_nan=True):
+        with pytest.raises(AnomalyError, match="div"):
+            x / 0.0
+    assert gv.autograd.detect_anomaly(check_nan=False)(lambda: x.log())().tolist()[0] == float("-inf")
