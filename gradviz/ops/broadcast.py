@@ -42,7 +42,14 @@ class SumTo(Function):
 class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
-        shape = tuple(x.shape[i - len(shape) + x.ndim] if s == -1 else s for i, s in enumerate(shape))
+        lead = len(shape) - x.ndim
+        if lead > 0 and -1 in shape[:lead]:
+            raise ShapeError(
+                f"expand: size -1 is not allowed in the new leading dimension {shape.index(-1)} of "
+                f"{tuple(shape)} (the tensor has shape {tuple(x.shape)}); -1 keeps the size of an existing "
+                "dimension, so give each new leading dimension its size"
+            )
+        shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
         if _reduced_axes(shape, x.shape) is None:
             raise ShapeError(
                 f"expand: shape {tuple(x.shape)} cannot be expanded to {shape}; only size-1 dimensions "

@@ -249,3 +249,15 @@ def test_view_of_a_non_contiguous_tensor_works_where_the_strides_allow_it(device
     with gv.no_grad():
         viewed[0, 0, 0, 0] = -1.0
     assert host(x)[0, 0] == -1.0
+
+
+@pytest.mark.parametrize("shape", [(4, -1, 3), (4, -1, -1), (1, 2, 3), (2, 3)])
+def test_expand_keeps_existing_dims_with_minus_one_like_pytorch(shape, device):
+    check(lambda t: t.expand(*shape), lambda t: t.expand(*shape), rng.standard_normal((2, 3)), device=device)
+
+
+def test_expand_refuses_minus_one_in_a_new_leading_dim():
+    with pytest.raises(RuntimeError, match=r"size of the tensor \(-1\) isn't allowed"):
+        torch.ones(2, 3).expand(-1, 2, 3)
+    with pytest.raises(gv.errors.ShapeError, match=r"expand: size -1 .* leading dimension 0 of \(-1, 2, 3\)"):
+        gv.ones(2, 3).expand(-1, 2, 3)
