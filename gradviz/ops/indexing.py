@@ -125,8 +125,13 @@ def _component(k, data, op):
         array = backend.array_module(data).asarray(k)
         if array.size == 0:
             array = array.astype("int64")
-    else:
+    elif hasattr(k, "dtype"):
         array = k
+    else:
+        raise IndexError(
+            f"{op}: only integers, slices (`:`), ellipsis (`...`), None and long or bool tensors are valid "
+            f"indices, got {type(k).__name__} {k!r}; convert it with int() or index with a long tensor"
+        )
     if array.dtype.kind not in "iub":
         raise IndexError(
             f"{op}: tensors used as indices must be integer or bool, but got {array.dtype}; "

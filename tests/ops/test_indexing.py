@@ -202,6 +202,18 @@ def test_bad_index_types_and_masks(device):
         x[gv.tensor([0, 3], device=device)]
 
 
+@pytest.mark.parametrize("key", [1.0, (0, 1.5), (Ellipsis, 2.0)], ids=str)
+def test_float_index_is_an_index_error_like_pytorch(key, device):
+    with pytest.raises(IndexError, match="only integers, slices"):
+        torch.zeros(3, 4)[key]
+    x = gv.zeros(3, 4, device=device)
+    message = r"index: only integers, slices .* valid indices, got float .*convert it with int\(\)"
+    with pytest.raises(IndexError, match=message):
+        x[key]
+    with pytest.raises(IndexError, match=message.replace("index:", "__setitem__:")):
+        x[key] = 1.0
+
+
 MASKS = [
     ((3, 4), (3, 4)),
     ((3, 4), (4,)),
