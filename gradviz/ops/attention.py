@@ -49,6 +49,16 @@ def _check(query, key, value, attn_mask, is_causal):
         )
 
 
+def _check_mask(attn_mask, scores):
+    mask, target = tuple(attn_mask.shape), tuple(scores.shape)
+    if len(mask) > len(target) or any(m not in (1, t) for m, t in zip(mask[::-1], target[::-1])):
+        raise ShapeError(
+            f"scaled_dot_product_attention: attn_mask of shape {mask} does not broadcast to the attention "
+            f"scores' shape {target} (batch dims, L queries, S keys); pass a mask of shape "
+            f"{target[-2:]} or one whose dims are 1 or equal to the scores' dims"
+        )
+
+
 def scaled_dot_product_attention(
     query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None
 ):
@@ -59,6 +69,7 @@ def scaled_dot_product_attention(
         xp = array_module(query.data)
         scores = _masked(scores, xp.tril(xp.ones(scores.shape[-2:], dtype=bool)))
     if attn_mask is not None:
+        _check_mask(attn_mask, scores)
         scores = _masked(scores, attn_mask.data) if attn_mask.dtype.name == "bool" else scores + attn_mask
     weights = _safe_softmax(scores)
     if dropout_p > 0:

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -293,6 +295,21 @@ def test_attention_errors():
         F.scaled_dot_product_attention(q, k, v[:, :, :4])
     with pytest.raises(TypeError, match=r"attn_mask must be bool .* got gradviz.int64"):
         F.scaled_dot_product_attention(q, k, v, attn_mask=gv.ones(3, 5, dtype=gv.int64))
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (5, 3), (3, 2, 3, 5), (4, 2, 2, 3, 5)], ids=str)
+@pytest.mark.parametrize("dtype", ["bool", "float64"])
+def test_attention_mask_that_does_not_fit_the_scores_names_both_shapes(shape, dtype):
+    q, k, v = _qkv()
+    mask = np.ones(shape, dtype=dtype)
+    with pytest.raises(RuntimeError):
+        TF.scaled_dot_product_attention(*map(torch.tensor, (q, k, v)), attn_mask=torch.tensor(mask))
+    message = (
+        rf"scaled_dot_product_attention: attn_mask of shape {re.escape(str(shape))} does not broadcast to "
+        r"the attention scores' shape \(2, 2, 3, 5\)"
+    )
+    with pytest.raises(ShapeError, match=message):
+        F.scaled_dot_product_attention(*map(gv.tensor, (q, k, v)), attn_mask=gv.tensor(mask))
 
 
 def test_linear_accepts_a_bias_that_broadcasts_to_the_output(device):
