@@ -9,7 +9,7 @@ node's inputs are an ordered tuple, so ``a * a`` sends two gradients to ``a``.
 from operator import attrgetter
 
 from .. import backend
-from ..errors import GraphError, ShapeError
+from ..errors import DeviceError, DtypeError, GraphError, ShapeError
 from .events import BackwardPass, GradAccumulated, backward_event, clock, emit, muted, next_seq, observers
 from .grad_mode import set_grad_enabled
 from .tensor import Tensor, mark_written, wrap
@@ -189,10 +189,8 @@ def _output_grads(node, grads, sink):
     """Complete the gradients for a node's outputs: tensor hooks, retain_grad, capture, zeros for None."""
     if node._output_hooks:
         for nr, hooks in node._output_hooks.items():
-            for hook in hooks:
-                if grads[nr] is not None:
-                    replaced = hook(grads[nr])
-                    grads[nr] = grads[nr] if replaced is None else replaced
+            if grads[nr] is not None:
+                grads[nr] = _run_hooks(None, grads[nr], hooks)
     if node._retained:
         for nr, ref in node._retained.items():
             tensor = ref()
@@ -209,10 +207,37 @@ def _output_grads(node, grads, sink):
     return grads
 
 
-def _run_hooks(tensor, g):
-    for hook in tensor._hooks:
+def _run_hooks(tensor, g, hooks=None):
+    """Apply a leaf ``tensor``'s hooks (or a node output's ``hooks``) in order. A hook may replace the
+    gradient only by one of the same dtype, device and shape, checked as PyTorch does."""
+    for hook in tensor._hooks if hooks is None else hooks:
         replaced = hook(g)
-        g = g if replaced is None else replaced
+        if replaced is None:
+            continue
+        if not (
+            isinstance(replaced, Tensor)
+            and replaced.dtype == g.dtype
+            and replaced.device == g.device
+            and replaced.data.shape == g.data.shape
+        ):
+            name = f"register_hook: hook '{getattr(hook, '__name__', type(hook).__name__)}'"
+            if not isinstance(replaced, Tensor):
+                raise TypeError(f"{name} returned {type(replaced).__name__}; return a Tensor or None")
+            if replaced.dtype != g.dtype:
+                raise DtypeError(
+                    f"{name} has changed the type of value (was {g.dtype} got {replaced.dtype}); return a "
+                    f"gradient of dtype {g.dtype}, e.g. with .to({g.dtype})"
+                )
+            if replaced.device != g.device:
+                raise DeviceError(
+                    f"{name} has changed the device of value (was {g.device} got {replaced.device}); "
+                    f"return a gradient on {g.device}"
+                )
+            raise ShapeError(
+                f"{name} has changed the size of value: it returned shape {tuple(replaced.shape)} for a "
+                f"gradient of shape {tuple(g.shape)}; return a gradient of the same shape (None keeps it)"
+            )
+        g = replaced
     return g
 
 

@@ -121,6 +121,41 @@ def test_tensor_hooks_see_and_replace_gradients():
     assert x.grad.tolist() == [3.0, 3.0]
 
 
+def _hooked(lib, on_leaf, hook):
+    x = lib.ones(2, requires_grad=True)
+    y = x * 2
+    (x if on_leaf else y).register_hook(hook)
+    return y
+
+
+def wrong_size(g):
+    return g.sum().expand(3)
+
+
+@pytest.mark.parametrize("on_leaf", [True, False])
+def test_hook_that_changes_the_gradient_shape_is_refused_like_pytorch(on_leaf):
+    with pytest.raises(RuntimeError, match="hook 'wrong_size' has changed the size of value"):
+        _hooked(torch, on_leaf, wrong_size).sum().backward()
+    with pytest.raises(
+        ShapeError,
+        match=r"register_hook: hook 'wrong_size' has changed the size of value: it returned shape \(3,\) "
+        r"for a gradient of shape \(2,\)",
+    ):
+        _hooked(gv, on_leaf, wrong_size).sum().backward()
+
+
+@pytest.mark.parametrize("on_leaf", [True, False])
+def test_hook_that_changes_the_gradient_dtype_or_type_is_refused_like_pytorch(on_leaf):
+    with pytest.raises(RuntimeError, match="has changed the type of value"):
+        _hooked(torch, on_leaf, lambda g: g.double()).sum().backward()
+    with pytest.raises(DtypeError, match=r"'<lambda>' has changed the type of value \(was gradviz.float32"):
+        _hooked(gv, on_leaf, lambda g: g.double()).sum().backward()
+    with pytest.raises(TypeError, match="expected Variable, but hook returned 'int'"):
+        _hooked(torch, on_leaf, lambda g: 3).sum().backward()
+    with pytest.raises(TypeError, match="register_hook: hook '<lambda>' returned int; return a Tensor"):
+        _hooked(gv, on_leaf, lambda g: 3).sum().backward()
+
+
 def test_retain_grad_keeps_intermediate_gradient():
     x = gv.tensor([1.0, 2.0], requires_grad=True)
     y = x * x
