@@ -11,7 +11,8 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import wrap
 from ..backend import array_module
-from ..errors import ShapeError
+from ..dtypes import float16, float32
+from ..errors import DtypeError, ShapeError
 
 __all__ = ["layer_norm", "batch_norm"]
 
@@ -122,6 +123,22 @@ def _check_batch_norm(input, tensors, training):  # noqa: A002
         )
 
 
+def _mixed_dtypes(input, tensors):  # noqa: A002
+    """True for a float16 input with float32 parameters and statistics, PyTorch's one allowed mix (the
+    output is float16); any other dtype that differs from the input's is refused, as PyTorch does."""
+    dtypes = {t.dtype for t in tensors.values() if t is not None}
+    if dtypes <= {input.dtype}:
+        return False
+    if input.dtype == float16 and dtypes == {float32}:
+        return True
+    name, t = next((n, t) for n, t in tensors.items() if t is not None and t.dtype != input.dtype)
+    raise DtypeError(
+        f"batch_norm: {name} is {t.dtype} but the input is {input.dtype}; the parameters and running "
+        f"statistics must have the input's dtype (or all be float32 for a float16 input): convert with "
+        f"{name}.to({input.dtype}), or the module with .to({input.dtype})"
+    )
+
+
 def batch_norm(
     input,  # noqa: A002
     running_mean,
@@ -134,16 +151,19 @@ def batch_norm(
 ):
     tensors = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
     _check_batch_norm(input, tensors, training)
+    mixed = _mixed_dtypes(input, tensors)
     ndim = input.ndim
     if training:
         dims = (0,) + tuple(range(2, ndim))
         out = BatchNorm.apply(input, dims, eps, running_mean, running_var, momentum)
-        return _affine(out, _per_channel(weight, ndim), _per_channel(bias, ndim))
-    scale = (running_var + eps) ** -0.5
-    scale = scale if weight is None else scale * weight
-    shift = -running_mean * scale
-    shift = shift if bias is None else shift + bias
-    return _affine(input, _per_channel(scale, ndim), _per_channel(shift, ndim))
+        out = _affine(out, _per_channel(weight, ndim), _per_channel(bias, ndim))
+    else:
+        scale = (running_var + eps) ** -0.5
+        scale = scale if weight is None else scale * weight
+        shift = -running_mean * scale
+        shift = shift if bias is None else shift + bias
+        out = _affine(input, _per_channel(scale, ndim), _per_channel(shift, ndim))
+    return out.to(input.dtype) if mixed else out
 
 
 METHODS = {}

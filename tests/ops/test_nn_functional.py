@@ -132,6 +132,46 @@ def test_batch_norm_errors():
         F.batch_norm(gv.ones(2, 3), gv.zeros(4), gv.ones(3))
 
 
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize(
+    "input_dtype, stats_dtype, weight_dtype",
+    [("float32", "float64", None), ("float64", "float32", None), ("float32", "float32", "float64")],
+)
+def test_batch_norm_refuses_mixed_dtypes_like_pytorch(training, input_dtype, stats_dtype, weight_dtype):
+    def call(lib, F):
+        x = lib.ones(4, 3, dtype=getattr(lib, input_dtype))
+        stats = lib.zeros(3, dtype=getattr(lib, stats_dtype)), lib.ones(3, dtype=getattr(lib, stats_dtype))
+        weight = None if weight_dtype is None else lib.ones(3, dtype=getattr(lib, weight_dtype))
+        return F.batch_norm(x, *stats, weight, training=training)
+
+    with pytest.raises(RuntimeError, match="mixed dtype"):
+        call(torch, TF)
+    odd = "weight" if weight_dtype else "running_mean"
+    with pytest.raises(gv.errors.DtypeError, match=rf"batch_norm: {odd} is gradviz.float.. but the input"):
+        call(gv, F)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_of_float16_with_float32_statistics_gives_float16_like_pytorch(training, device):
+    x = rng.standard_normal((6, 3))
+    g_stats = [gv.zeros(3, device=device), gv.ones(3, device=device)]
+    t_stats = [torch.zeros(3), torch.ones(3)]
+    g_x = gv.tensor(x, dtype=gv.float16, device=device, requires_grad=True)
+    t_x = torch.tensor(x, dtype=torch.float16, requires_grad=True)
+    g_w, t_w = gv.ones(3, device=device, requires_grad=True), torch.ones(3, requires_grad=True)
+    g_out = F.batch_norm(g_x, *g_stats, g_w, training=training)
+    t_out = TF.batch_norm(t_x, *t_stats, t_w, training=training)
+    g_out.float().sum().backward()
+    t_out.float().sum().backward()
+    assert g_out.dtype == gv.float16 and t_out.dtype == torch.float16
+    assert g_x.grad.dtype == gv.float16 and g_w.grad.dtype == gv.float32 and t_w.grad.dtype == torch.float32
+    np.testing.assert_allclose(host(g_out), t_out.detach().numpy(), atol=2e-3)
+    np.testing.assert_allclose(host(g_w.grad), t_w.grad.numpy(), atol=1e-2)
+    for g, t in zip(g_stats, t_stats):
+        assert g.dtype == gv.float32
+        np.testing.assert_allclose(host(g), t.numpy(), atol=1e-3)
+
+
 def test_dropout_scales_kept_elements_and_routes_gradients(device):
     x = gv.tensor(rng.standard_normal((100, 50)), device=device, requires_grad=True)
     out = F.dropout(x, 0.3)
