@@ -127,7 +127,7 @@ def test_batch_norm_running_stats_over_training_steps_then_eval(case, device):
 
 def test_batch_norm_counts_batches_and_uses_cumulative_average_without_momentum():
     bn = layers.BatchNorm1d(2, momentum=None)
-    batches = [gv.tensor(rng.standard_normal((5, 2))) for _ in range(3)]
+    batches = [gv.tensor(rng.standard_normal((5, 2)), dtype=gv.float32) for _ in range(3)]
     for batch in batches:
         bn(batch)
     assert bn.num_batches_tracked.item() == 3
