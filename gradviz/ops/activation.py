@@ -15,6 +15,7 @@ from ..autograd.tensor import wrap
 from ..backend import array_module, special
 from ..errors import DtypeError
 from .arguments import normalize_dim
+from .promotion import to_floating
 from .unary import exp, sigmoid, tanh, where
 
 __all__ = ["erf", "gelu", "leaky_relu", "softplus", "logsigmoid", "softmax", "log_softmax"]
@@ -29,6 +30,7 @@ _CUBIC = 0.044715
 class Erf(Function):
     @staticmethod
     def forward(ctx, x):
+        x = x if x.dtype.kind == "f" else to_floating(x)
         ctx.save_for_backward(x)
         return special.erf(x)
 

@@ -2,7 +2,8 @@
 and the bitwise ``~ & | ^`` of bool and integer tensors.
 
 Their outputs are bool (or integer) tensors, which never require grad; they are still ``Function``s
-(with ``differentiable = False``) so that every call is an op the engine reports.
+(with ``differentiable = False``) so that every call is an op the engine reports. Comparisons compare
+in the operands' promoted dtype, as PyTorch does (``float32 == 0-d float64`` compares in float32).
 """
 
 import numbers
@@ -11,6 +12,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import array_module
 from ..errors import DtypeError
+from .promotion import promote
 from .reduction import reduction_dims
 
 __all__ = [
@@ -49,12 +51,12 @@ def _op(name, kernel):
     )
 
 
-Eq = _op("eq", lambda xp, a, b: xp.equal(a, b))
-Ne = _op("ne", lambda xp, a, b: xp.not_equal(a, b))
-Lt = _op("lt", lambda xp, a, b: xp.less(a, b))
-Le = _op("le", lambda xp, a, b: xp.less_equal(a, b))
-Gt = _op("gt", lambda xp, a, b: xp.greater(a, b))
-Ge = _op("ge", lambda xp, a, b: xp.greater_equal(a, b))
+Eq = _op("eq", lambda xp, a, b: xp.equal(*promote(a, b)))
+Ne = _op("ne", lambda xp, a, b: xp.not_equal(*promote(a, b)))
+Lt = _op("lt", lambda xp, a, b: xp.less(*promote(a, b)))
+Le = _op("le", lambda xp, a, b: xp.less_equal(*promote(a, b)))
+Gt = _op("gt", lambda xp, a, b: xp.greater(*promote(a, b)))
+Ge = _op("ge", lambda xp, a, b: xp.greater_equal(*promote(a, b)))
 Isnan = _op("isnan", lambda xp, a: xp.isnan(a))
 Isinf = _op("isinf", lambda xp, a: xp.isinf(a))
 Isfinite = _op("isfinite", lambda xp, a: xp.isfinite(a))
@@ -63,9 +65,9 @@ LogicalAnd = _op("logical_and", lambda xp, a, b: xp.logical_and(a, b))
 LogicalOr = _op("logical_or", lambda xp, a, b: xp.logical_or(a, b))
 LogicalXor = _op("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
 BitwiseNot = _op("bitwise_not", lambda xp, a: xp.invert(a))
-BitwiseAnd = _op("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b))
-BitwiseOr = _op("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b))
-BitwiseXor = _op("bitwise_xor", lambda xp, a, b: xp.bitwise_xor(a, b))
+BitwiseAnd = _op("bitwise_and", lambda xp, a, b: xp.bitwise_and(*promote(a, b)))
+BitwiseOr = _op("bitwise_or", lambda xp, a, b: xp.bitwise_or(*promote(a, b)))
+BitwiseXor = _op("bitwise_xor", lambda xp, a, b: xp.bitwise_xor(*promote(a, b)))
 All = _op("all", lambda xp, a, dims, keepdim: xp.all(a, axis=dims, keepdims=keepdim))
 Any = _op("any", lambda xp, a, dims, keepdim: xp.any(a, axis=dims, keepdims=keepdim))
 

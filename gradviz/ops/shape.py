@@ -14,6 +14,7 @@ from ..autograd.tensor import Tensor
 from ..backend import array_module, device_of
 from ..errors import DeviceError, ShapeError
 from .arguments import normalize_dim, normalize_dims, shape_args
+from .promotion import promote
 
 __all__ = [
     "reshape",
@@ -123,7 +124,7 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, dim, *arrays):
         try:
-            out = array_module(arrays[0]).concatenate(arrays, axis=dim)
+            out = array_module(arrays[0]).concatenate(promote(*arrays), axis=dim)
         except (ValueError, TypeError) as exc:
             raise _join_error("cat", arrays, dim) or exc from None
         ctx.dim = dim
@@ -154,7 +155,7 @@ class Stack(Function):
     @staticmethod
     def forward(ctx, dim, *arrays):
         try:
-            out = array_module(arrays[0]).stack(arrays, axis=dim)
+            out = array_module(arrays[0]).stack(promote(*arrays), axis=dim)
         except (ValueError, TypeError) as exc:
             raise _join_error("stack", arrays, None) or exc from None
         ctx.dim = dim

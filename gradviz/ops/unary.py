@@ -1,9 +1,14 @@
-"""Elementwise math: each forward is one array call, each backward the derivative from the textbook."""
+"""Elementwise math: each forward is one array call, each backward the derivative from the textbook.
+
+Ops defined on reals only (exp, log, sqrt, sin, cos, tanh, sigmoid) compute integer and bool inputs in
+the default dtype, as PyTorch does; clamp's bounds, maximum/minimum and where's values promote with
+the input (``promotion``)."""
 
 from ..autograd.function import Function
 from ..autograd.tensor import wrap
 from ..backend import array_module
 from .broadcast import sum_to
+from .promotion import promote, result_type, to_floating
 
 __all__ = [
     "exp",
@@ -25,6 +30,7 @@ __all__ = [
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
+        x = x if x.dtype.kind == "f" else to_floating(x)
         out = array_module(x).exp(x)
         ctx.save_for_backward(out)
         return out
@@ -38,6 +44,7 @@ class Exp(Function):
 class Log(Function):
     @staticmethod
     def forward(ctx, x):
+        x = x if x.dtype.kind == "f" else to_floating(x)
         ctx.save_for_backward(x)
         return array_module(x).log(x)
 
@@ -50,6 +57,7 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
+        x = x if x.dtype.kind == "f" else to_floating(x)
         out = array_module(x).sqrt(x)
         ctx.save_for_backward(out)
         return out
@@ -75,6 +83,7 @@ class Abs(Function):
 class Sin(Function):
     @staticmethod
     def forward(ctx, x):
+        x = x if x.dtype.kind == "f" else to_floating(x)
         ctx.save_for_backward(x)
         return array_module(x).sin(x)
 
@@ -87,6 +96,7 @@ class Sin(Function):
 class Cos(Function):
     @staticmethod
     def forward(ctx, x):
+        x = x if x.dtype.kind == "f" else to_floating(x)
         ctx.save_for_backward(x)
         return array_module(x).cos(x)
 
@@ -99,6 +109,7 @@ class Cos(Function):
 class Tanh(Function):
     @staticmethod
     def forward(ctx, x):
+        x = x if x.dtype.kind == "f" else to_floating(x)
         out = array_module(x).tanh(x)
         ctx.save_for_backward(out)
         return out
@@ -130,6 +141,7 @@ class TanhBackward(Function):
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
+        x = x if x.dtype.kind == "f" else to_floating(x)
         out = array_module(x).tanh(x * 0.5)
         out += 1
         out *= 0.5
@@ -173,20 +185,29 @@ class Relu(Function):
 
 
 class Clamp(Function):
+    """Bounds may be tensors (broadcast with ``x``). Gradients follow PyTorch's ties: ``x`` gets its
+    gradient where min <= x <= max, min where x < min < max, max where x > max or max < min."""
+
     @staticmethod
     def forward(ctx, x, low, high):
-        xp = array_module(x)
-        inside = xp.ones(x.shape, dtype=bool)
-        if low is not None:
-            inside &= x >= low
-        if high is not None:
-            inside &= x <= high
-        ctx.inside = inside
-        return xp.clip(x, low, high)
+        ctx.save_for_backward(x, low, high)
+        return array_module(x).clip(*promote(x, low, high))
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * wrap(ctx.inside), None, None
+        x, low, high = ctx.saved_tensors
+        need_x, need_low, need_high = ctx.needs_input_grad
+        gx = glow = ghigh = None
+        if need_x:
+            inside = x <= high if low is None else x >= low if high is None else (x >= low) & (x <= high)
+            gx = sum_to(where(inside, grad, 0.0), x.data.shape)
+        if need_low:
+            below = x < low if high is None else (x < low) & (low < high)
+            glow = sum_to(where(below, grad, 0.0), low.data.shape)
+        if need_high:
+            above = x > high if low is None else (x > high) | (high < low)
+            ghigh = sum_to(where(above, grad, 0.0), high.data.shape)
+        return gx, glow, ghigh
 
 
 class Maximum(Function):
@@ -197,6 +218,7 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         xp = array_module(a)
+        a, b = promote(a, b)
         out = xp.maximum(a, b) if ctx.larger else xp.minimum(a, b)
         wins = (a > b) if ctx.larger else (a < b)
         ctx.share_a = xp.where(a == b, 0.5, wins).astype(out.dtype)
@@ -219,7 +241,8 @@ class Where(Function):
     @staticmethod
     def forward(ctx, condition, a, b):
         ctx.condition = condition
-        return array_module(condition).where(condition, a, b)
+        out = array_module(condition).where(condition, *promote(a, b))
+        return out.astype(result_type(a, b), copy=False)  # two scalars: numpy gives int64 or float64
 
     @staticmethod
     def backward(ctx, grad):
