@@ -11,7 +11,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
 from .broadcast import sum_to
-from .promotion import WEAK, promote
+from .promotion import WEAK, cast, promote, result_type
 from .unary import log, where
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow"]
@@ -102,8 +102,12 @@ class Neg(Function):
 class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
-        x, y = promote(a, b)
-        out = x**y
+        x, y, dtype = a, b, None
+        if a.__class__ is not b.__class__ or a.dtype is not b.dtype or a.dtype.kind != "f":
+            if b.__class__ not in WEAK or a.dtype.kind != "f":
+                dtype = result_type(a, b)
+                x, y = cast(dtype, a, b)
+        out = x**y if dtype is None else (x**y).astype(dtype, copy=False)  # bool ** bool: numpy gives int8
         ctx.save_for_backward(a, b, out)
         return out
 

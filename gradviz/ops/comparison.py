@@ -8,6 +8,8 @@ in the operands' promoted dtype, as PyTorch does (``float32 == 0-d float64`` com
 
 import numbers
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import array_module
@@ -169,7 +171,7 @@ def _operator(op):
     so ``x == None`` is False as in PyTorch."""
 
     def compare(self, other):
-        if isinstance(other, (Tensor, numbers.Number)):
+        if isinstance(other, (Tensor, numbers.Number, np.bool_)):
             return op(self, other)
         return NotImplemented
 

@@ -21,7 +21,7 @@ import numpy as np
 from ..dtypes import get_default_dtype
 from ..errors import DtypeError
 
-__all__ = ["promote_types", "result_type", "promote", "to_floating"]
+__all__ = ["promote_types", "result_type", "promote", "cast", "to_floating"]
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 WEAK = frozenset((bool, int, float))  # scalars numpy already combines with a float array as PyTorch does
@@ -40,9 +40,9 @@ def promote_types(a, b):
 
 
 def _scalar_dtype(value):
-    if isinstance(value, (bool, np.bool_)):
+    if value.__class__ is bool:
         return np.dtype(bool)
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, (float, np.floating, np.bool_)):  # PyTorch reads a NumPy bool as a float
         return get_default_dtype().numpy
     if isinstance(value, (int, np.integer)):
         return np.dtype(np.int64)
@@ -78,12 +78,17 @@ def result_type(*operands):
 
 
 def promote(*operands, floating=False):
-    """``operands`` ready for an array op that returns their result type (the default dtype if ``floating``
-    and that type is not floating, as ``/`` does): arrays cast to it, NumPy scalars as Python ones
-    (which numpy then treats as weakly typed, as PyTorch treats scalars)."""
+    """``operands`` cast to their result type (the default dtype if ``floating`` and that type is not
+    floating, as ``/`` does)."""
     dtype = result_type(*operands)
     if floating and dtype.kind != "f":
         dtype = get_default_dtype().numpy
+    return cast(dtype, *operands)
+
+
+def cast(dtype, *operands):
+    """``operands`` ready for an array op that returns ``dtype``: arrays cast to it, NumPy scalars as
+    Python ones, which numpy treats as weakly typed, as PyTorch treats scalars."""
     return tuple(_cast(x, dtype) for x in operands)
 
 

@@ -8,7 +8,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import wrap
 from ..backend import array_module
 from .broadcast import sum_to
-from .promotion import promote, result_type, to_floating
+from .promotion import cast, promote, result_type, to_floating
 
 __all__ = [
     "exp",
@@ -241,8 +241,9 @@ class Where(Function):
     @staticmethod
     def forward(ctx, condition, a, b):
         ctx.condition = condition
-        out = array_module(condition).where(condition, *promote(a, b))
-        return out.astype(result_type(a, b), copy=False)  # two scalars: numpy gives int64 or float64
+        dtype = result_type(a, b)
+        out = array_module(condition).where(condition, *cast(dtype, a, b))
+        return out.astype(dtype, copy=False)  # two scalars: numpy gives int64 or float64
 
     @staticmethod
     def backward(ctx, grad):
