@@ -61,6 +61,38 @@ def test_clamp(bounds, device):
     check(lambda t: t.clamp(low, high), lambda t: t.clamp(low, high), x, device=device)
 
 
+CLAMP_WITH_TENSORS = {
+    "min": (lambda t, low: t.clamp(min=low), (0,)),
+    "max": (lambda t, high: t.clamp(max=high), (1,)),
+    "both": (lambda t, low, high: t.clamp(low, high), (0, 1)),
+}
+
+
+@pytest.mark.parametrize("bounds", CLAMP_WITH_TENSORS)
+def test_clamp_with_tensor_bounds_sends_gradients_to_them_with_pytorchs_ties(bounds, device):
+    x = np.array([[0.0, 1.0, 2.0, 3.0, 4.0, 2.0, 2.0], [5.0, -1.0, 1.5, 2.5, 3.5, 0.0, 2.0]])
+    low = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 2.0])  # x == min in column 1, min > max in column 5
+    high = np.array([3.0, 3.0, 3.0, 3.0, 3.0, 1.0, 2.0])  # x == max in column 3, min == max in column 6
+    fn, used = CLAMP_WITH_TENSORS[bounds]
+    bounds = [(low, high)[i] for i in used]
+    check(fn, fn, x, *bounds, device=device, gradcheck=False)  # ties are kinks: no finite differences
+
+
+@pytest.mark.parametrize("bounds", CLAMP_WITH_TENSORS)
+def test_clamp_broadcasts_the_input_to_larger_bounds(bounds, device):
+    x = np.array([0.5, 2.0, 5.0])
+    low, high = np.array([[1.0, 1.0, 1.0], [0.0, 2.5, 4.0]]), np.array([[3.0, 3.0, 3.0], [0.2, 3.0, 4.5]])
+    fn, used = CLAMP_WITH_TENSORS[bounds]
+    out = check(fn, fn, x, *[(low, high)[i] for i in used], device=device)[0]
+    assert tuple(out.shape) == (2, 3)
+
+
+def test_clamp_bounds_promote_with_the_input():
+    assert gv.tensor([1, 2]).clamp(0.5, 2.5).dtype == gv.float32
+    assert gv.tensor([1, 2]).clamp(min=0).dtype == gv.int64
+    assert gv.ones(2).clamp(min=gv.tensor([0.5, 2.0], dtype=gv.float64)).dtype == gv.float64
+
+
 def test_clamp_needs_a_bound():
     with pytest.raises(ValueError, match="at least one of min and max"):
         gv.ones(2).clamp()
