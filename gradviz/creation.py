@@ -13,7 +13,7 @@ from .ops.arguments import shape_args
 from .random import rng
 
 
-def _infer(data):
+def _infer(data, dtype):
     if isinstance(data, Tensor):
         return backend.to_host(data.data), data.dtype
     if isinstance(data, (np.ndarray, np.generic)):
@@ -22,15 +22,43 @@ def _infer(data):
         array = np.asarray(data)
     except ValueError as exc:
         raise ValueError(f"tensor(): data must be a number or a rectangular nested list ({exc})") from None
-    if array.dtype.kind == "f" or array.dtype.kind == "c":
+    kind = array.dtype.kind
+    if kind == "c":
+        raise TypeError(
+            f"tensor(): {_complex_value(data)!r} is a complex number; gradviz has no complex dtype"
+        )
+    if kind in "uO" or kind == "f" and array.size and not np.abs(array).max() < 2**63:
+        array, kind = _beyond_int64(data, array, dtype)
+    if kind == "f":
         return array, get_default_dtype()
-    if array.dtype.kind in "iu":
+    if kind == "i":
         return array, int64
-    if array.dtype.kind == "b":
+    if kind == "b":
         return array, as_dtype("bool")
     raise TypeError(
         f"tensor(): cannot build a tensor from {type(data).__name__} holding {array.dtype} values"
     )
+
+
+def _complex_value(data):
+    values = np.asarray(data, dtype=object).ravel()
+    return next(v for v in values if isinstance(v, (complex, np.complexfloating)))
+
+
+def _beyond_int64(data, array, dtype):
+    """Data with Python ints numpy could not fit in int64 (it makes them uint64, float64 or objects): they
+    overflow, as in PyTorch, unless a float among them or a floating ``dtype`` makes the tensor floating."""
+    values = np.asarray(data, dtype=object).ravel()
+    floating = dtype is not None and as_dtype(dtype).is_floating_point
+    if floating or any(isinstance(v, float) for v in values):
+        return np.asarray(data, dtype=np.float64), "f"
+    for v in values:
+        if isinstance(v, int) and not -(2**63) <= v < 2**63:
+            raise ValueError(
+                f"tensor(): {v} overflows int64, the dtype of Python ints; pass dtype=gradviz.float64 "
+                "to keep it approximately"
+            )
+    return array, array.dtype.kind
 
 
 def _make(host, dtype, device, requires_grad):
@@ -41,7 +69,7 @@ def _make(host, dtype, device, requires_grad):
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists, a numpy array or a tensor)."""
-    host, inferred = _infer(data)
+    host, inferred = _infer(data, dtype)
     return _make(host, inferred if dtype is None else dtype, device, requires_grad)
 
 

@@ -1,5 +1,7 @@
 """Creating tensors and reading them back, with PyTorch's dtype rules."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -107,3 +109,29 @@ def test_tensor_from_ragged_list_is_a_clear_error():
 def test_unsupported_dtype_lists_the_supported_ones():
     with pytest.raises(TypeError, match="float32"):
         gv.zeros(2, dtype="complex64")
+
+
+@pytest.mark.parametrize("data", [2**63, [2**63, 1], [[1, 2], [3, -(2**63) - 1]], 10**30])
+def test_ints_beyond_int64_overflow_as_in_pytorch(data):
+    with pytest.raises(ValueError, match="Overflow"):
+        torch.tensor(data)
+    with pytest.raises(ValueError, match="overflows int64"):
+        gv.tensor(data)
+
+
+@pytest.mark.parametrize(
+    "data, dtype",
+    [(-(2**63), None), (2**63 - 1, None), ([2**63, 1.5], None), ([2**70, 0.5], None), (2**63, "float64")],
+)
+def test_ints_near_and_beyond_int64_that_fit_match_pytorch(data, dtype):
+    out = gv.tensor(data, dtype=dtype)
+    expected = torch.tensor(data) if dtype is None else torch.tensor(data, dtype=getattr(torch, dtype))
+    assert str(out.dtype).split(".")[1] == str(expected.dtype).split(".")[1]
+    assert out.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("data, value", [(1 + 2j, "(1+2j)"), ([1, 2j], "2j"), ([[0.5], [1 + 0j]], "(1+0j)")])
+def test_complex_data_is_a_clear_error(data, value):
+    message = re.escape(value) + " is a complex number; gradviz has no complex dtype"
+    with pytest.raises(TypeError, match=message):
+        gv.tensor(data)
