@@ -115,13 +115,14 @@ class Softplus(Function):
     @staticmethod
     def forward(ctx, x, beta, threshold):
         xp = array_module(x)
+        ctx.save_for_backward(x)
         scaled = x * beta
         ctx.linear = scaled > threshold
         return xp.where(ctx.linear, x, xp.log1p(xp.exp(xp.minimum(scaled, threshold))) / beta)
 
     @staticmethod
     def backward(ctx, grad):
-        x, beta = ctx.inputs[0], ctx.inputs[1]
+        (x,), beta = ctx.saved_tensors, ctx.inputs[1]
         return where(wrap(ctx.linear), grad, grad * sigmoid(x * beta)), None, None
 
 

@@ -17,11 +17,13 @@ __all__ = ["embedding", "one_hot"]
 class Embedding(Function):
     @staticmethod
     def forward(ctx, indices, weight, padding_idx):
+        ctx.save_for_backward(indices)
         return array_module(weight).take(weight, indices, axis=0)
 
     @staticmethod
     def backward(ctx, grad):
-        indices, weight, padding_idx = ctx.inputs
+        (indices,) = ctx.saved_tensors
+        weight, padding_idx = ctx.inputs[1:]
         return None, EmbeddingBackward.apply(grad, indices, weight.shape[0], padding_idx), None
 
 

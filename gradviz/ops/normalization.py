@@ -26,14 +26,14 @@ def _standardize(ctx, x, dims, eps):
     ctx.rstd = 1 / xp.sqrt(var + eps)
     xhat *= ctx.rstd
     ctx.dims, ctx.eps = dims, eps
-    ctx.save_for_backward(xhat)
+    ctx.save_for_backward(xhat, x)
     return xhat, mean, var
 
 
 class Standardize(Function):
     @staticmethod
     def backward(ctx, grad):
-        (xhat,) = ctx.saved_tensors
+        xhat = ctx.saved_tensors[0]
         dims = ctx.dims
         centered = grad - grad.mean(dims, keepdim=True) - xhat * (grad * xhat).mean(dims, keepdim=True)
         return (_rstd(ctx) * centered,) + (None,) * (len(ctx.inputs) - 1)
@@ -42,7 +42,7 @@ class Standardize(Function):
 def _rstd(ctx):
     if not is_grad_enabled():
         return wrap(ctx.rstd)
-    x = ctx.inputs[0]
+    x = ctx.saved_tensors[1]
     centered = x - x.mean(ctx.dims, keepdim=True)
     return ((centered * centered).mean(ctx.dims, keepdim=True) + ctx.eps) ** -0.5
 

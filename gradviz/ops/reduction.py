@@ -129,15 +129,14 @@ class Prod(Function):
     def forward(ctx, x, dims, keepdim, dtype):
         remember_reduction(ctx, x, dims, keepdim)
         out = array_module(x).asarray(x.prod(axis=dims, dtype=dtype, keepdims=keepdim))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x = ctx.inputs[0]
+        x, out = ctx.saved_tensors
         if (x.data == 0).any():
             return spread(grad, ctx) * wrap(_product_of_others(x.data, ctx.dims)), None, None, None
-        (out,) = ctx.saved_tensors
         return spread(grad * out, ctx) / x, None, None, None
 
 
@@ -165,11 +164,12 @@ class Amax(Function):
     def forward(ctx, x, dims, keepdim):
         remember_reduction(ctx, x, dims, keepdim)
         ctx.out = getattr(x, ctx.kernel)(axis=dims, keepdims=keepdim)
+        ctx.save_for_backward(x)
         return ctx.out
 
     @staticmethod
     def backward(ctx, grad):
-        x = ctx.inputs[0].data
+        x = ctx.saved_tensors[0].data
         share = ctx.ties(x).astype(grad.data.dtype)
         share /= share.sum(axis=ctx.dims, keepdims=True)
         return spread(grad, ctx) * wrap(share), None, None
@@ -256,7 +256,7 @@ class Var(Function):
         ctx.correction = correction
         xp = array_module(x)
         out = xp.asarray(getattr(xp, ctx.kernel)(x, axis=dims, ddof=correction, keepdims=keepdim))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
@@ -269,7 +269,7 @@ class Std(Var):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+        out = ctx.saved_tensors[1]
         grad = grad / (2 * out)
         zero = out.data == 0
         if zero.any():
@@ -279,7 +279,7 @@ class Std(Var):
 
 def _var_grad(ctx, grad):
     dof = _reduced_count(ctx) - ctx.correction
-    x = ctx.inputs[0]
+    x = ctx.saved_tensors[0]
     if dof <= 0 and (ctx.whole or not ctx.in_shape):
         return spread(grad, ctx) * wrap(_no_dof_factor(x.data))
     scale = 2 / dof if dof else math.inf
@@ -309,13 +309,12 @@ class Logsumexp(Function):
         out += shift
         if not keepdim:
             out = out.squeeze(axis=dims)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        x = ctx.inputs[0]
+        x, out = ctx.saved_tensors
         return spread(grad, ctx) * exp(x - kept_dims(out, ctx)), None, None
 
 

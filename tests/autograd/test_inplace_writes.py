@@ -58,7 +58,45 @@ def _detached_copy_written(lib):
     return y
 
 
+def _reduction_input_written(reduce):
+    def build(lib):
+        y = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True) * 1
+        total = reduce(y)
+        with lib.no_grad():
+            y[0, 0] = 10.0
+        return total
+
+    build.__name__ = f"_{reduce.__name__}_input_written"
+    return build
+
+
+def _prod(y):
+    return y.prod()
+
+
+def _amax(y):
+    return y.amax()
+
+
+def _logsumexp(y):
+    return y.logsumexp(1).sum()
+
+
+def _std(y):
+    return y.std()
+
+
+def _embedding_indices_written(lib):
+    weight = lib.ones(5, 2, requires_grad=True)
+    ids = lib.tensor([0, 3])
+    y = lib.nn.functional.embedding(ids, weight).sum()
+    ids[0] = 4
+    return y
+
+
 OVERWRITTEN = [
+    *(_reduction_input_written(reduce) for reduce in (_prod, _amax, _logsumexp, _std)),
+    _embedding_indices_written,
     _constant_written_by_setitem,
     _weight_updated_between_forward_and_backward,
     _linear_weight_scaled_in_place,
