@@ -247,15 +247,12 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        xp = array_module(grad.data)
+        """Selects rather than multiplies by the mask, so an infinite gradient gives 0, not NaN, to
+        the side that was not chosen (as PyTorch)."""
         keep = wrap(ctx.condition)
         _, a, b = ctx.inputs
-        ga = sum_to(grad * keep, a.data.shape) if ctx.needs_input_grad[1] else None
-        gb = (
-            sum_to(grad * wrap(xp.logical_not(ctx.condition)), b.data.shape)
-            if ctx.needs_input_grad[2]
-            else None
-        )
+        ga = sum_to(where(keep, grad, 0.0), a.data.shape) if ctx.needs_input_grad[1] else None
+        gb = sum_to(where(keep, 0.0, grad), b.data.shape) if ctx.needs_input_grad[2] else None
         return None, ga, gb
 
 

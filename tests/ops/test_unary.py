@@ -117,3 +117,12 @@ def test_where_routes_gradients(device):
         b,
         device=device,
     )
+
+
+def test_where_gives_the_unchosen_side_zero_even_for_an_infinite_gradient():
+    grads = []
+    for lib in (gv, torch):
+        x, y = lib.tensor([1.0, -1.0], requires_grad=True), lib.tensor([2.0, 3.0], requires_grad=True)
+        lib.where(x > 0, x, y).backward(lib.tensor([float("inf")] * 2))
+        grads.append([x.grad.tolist(), y.grad.tolist()])
+    assert grads[0] == grads[1] == [[float("inf"), 0.0], [0.0, float("inf")]]
