@@ -103,6 +103,9 @@ class _Measured:
         "wanted",
         "saturation",
         "squares",
+        "shift",
+        "shifted_sum",
+        "shifted_squares",
         "total",
         "zeros",
         "abs_sum",
@@ -120,7 +123,12 @@ class _Measured:
         order."""
         wanted = self.wanted
         if wanted & SUM:
-            self.total = next(values)
+            # the reductions were of x - shift: recover the raw sum and sum of squares from them
+            shift, shifted_sum, shifted_squares = self.squares, next(values), next(values)
+            size = self.data.size
+            self.shift, self.shifted_sum, self.shifted_squares = shift, shifted_sum, shifted_squares
+            self.total = shifted_sum + size * shift
+            self.squares = shifted_squares + 2 * shift * shifted_sum + size * shift * shift
         if wanted & ZEROS:
             self.zeros = next(values)
         if wanted & MAGNITUDE:
@@ -133,11 +141,15 @@ class _Measured:
 def _reductions(flat, wanted, saturation):
     """The device scalars of the wanted reductions of a flat tensor (the sum of squares first, then in
     :meth:`_Measured.receive`'s order); sums are dot products with a vector of ones (BLAS, several
-    times faster than a reduction)."""
+    times faster than a reduction). With ``SUM`` wanted the first three are instead the shift
+    ``flat[0]`` and the sum and sum of squares of ``flat - flat[0]`` (for a stable variance)."""
     xp = backend.array_module(flat)
-    reduced = [flat.dot(flat)]
     if wanted & SUM:
-        reduced.append(flat.dot(_ones(flat)))
+        shift = flat[0]
+        shifted = xp.subtract(flat, shift, out=_scratch(flat))
+        reduced = [shift, shifted.dot(_ones(flat)), shifted.dot(shifted)]
+    else:
+        reduced = [flat.dot(flat)]
     if wanted & ZEROS:
         reduced.append(xp.count_nonzero(flat == 0))
     if wanted & MAGNITUDE:
@@ -195,9 +207,9 @@ def _gradient(result, prefix, m):
 
 def _activation(result, prefix, m):
     size = m.data.size
-    mean = m.total / size
-    result[(*prefix, "mean")] = mean
-    result[(*prefix, "std")] = math.sqrt(max(m.squares / size - mean * mean, 0.0))
+    offset = m.shifted_sum / size  # mean - shift
+    result[(*prefix, "mean")] = m.shift + offset
+    result[(*prefix, "std")] = math.sqrt(max(m.shifted_squares / size - offset * offset, 0.0))
     result[(*prefix, "zeros")] = m.zeros / size
     result[(*prefix, "nonfinite")] = _finite_or_count(m.total, m.data)
     if m.saturation is not None:
@@ -234,7 +246,8 @@ def histogram(data, bins):
         low, high = _to_host([values.min(), values.max()]) if values.size else (0.0, 0.0)
     if low == high:
         low, high = low - 0.5, high + 0.5
-    position = values - low
+    # positions in float32 at least: ``values - low`` in float16 overflows for a range above 65504
+    position = xp.subtract(values, low, dtype=np.result_type(values.dtype, np.float32))
     position *= bins / (high - low)
     xp.minimum(position, bins - 1, out=position)  # the maximum belongs to the last bin
     counts = xp.bincount(position.astype(np.intp), minlength=bins)

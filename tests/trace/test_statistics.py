@@ -163,3 +163,37 @@ def test_captured_value_summaries_whole_and_summarised():
         assert value.summary["mean"] == pytest.approx(expected.mean(), abs=1e-7)
         assert value.summary["std"] == pytest.approx(expected.std(), rel=1e-6)
         assert value.summary["nonfinite"] == 0
+
+
+@pytest.mark.parametrize(
+    ("build", "shift", "scale"),
+    [
+        (lambda: nn.Sequential(nn.Linear(1, 1), nn.Sigmoid()), 8.0, 0.5),  # saturated: std 2e-4 near 1
+        (lambda: nn.Sequential(nn.Linear(1, 1)), 100.0, 0.01),  # mean 100, std 0.01
+    ],
+)
+def test_activation_std_does_not_cancel_when_the_mean_is_large(build, shift, scale):
+    """E[x²] - E[x]² in float32 gave 0.0 for the sigmoid and 0.026 for the linear output."""
+    import torch
+
+    model = build()
+    with gv.no_grad():
+        model[0].weight.fill_(1.0)
+        model[0].bias.fill_(shift)
+    x = gv.tensor((np.random.RandomState(0).randn(4096, 1) * scale).astype(np.float32))
+    recorder = Recorder(model)
+    with recorder:
+        out = model(x)
+        out.sum().backward()
+    expected = torch.from_numpy(out.detach().numpy()).std(unbiased=False).item()
+    name = str(len(model) - 1)
+    assert recorder.activation_stats("std")[name][-1] == pytest.approx(expected, rel=1e-3)
+    assert recorder.activation_stats("mean")[name][-1] == pytest.approx(host(out).mean(), rel=1e-6)
+
+
+def test_float16_histogram_with_a_range_beyond_float16():
+    values = np.array([-60000, 60000, 0, 30000], np.float16)
+    counts, edges = histogram(values, 4)
+    expected_counts, expected_edges = np.histogram(values.astype(np.float64), 4)
+    np.testing.assert_array_equal(counts, expected_counts)
+    np.testing.assert_allclose(edges, expected_edges)
