@@ -65,10 +65,31 @@ def _step(recorder):
 
 
 def _weights_in_order(recorder):
-    """Weight matrices' gradient norms, input side first (biases and 1-D parameters left out)."""
+    """Weight matrices' gradient norms, input side first (biases and 1-D parameters left out).
+
+    The order is data-flow order: the order in which the step's recorded graph first uses each
+    parameter (so a head registered before the body still comes last), with parameters the graph does
+    not show after, in registration order. Dimensions come from the graph, else from the model, else
+    from what a loaded recording saved (``parameter_ndims``)."""
     norms = _latest(recorder.gradient_flow())
-    shapes = {} if recorder.model is None else {n: p.ndim for n, p in recorder.model.named_parameters()}
-    return [(n, v) for n, v in norms.items() if shapes.get(n, 2) >= 2]
+    ndims = _parameter_ndims(recorder)
+    graph = recorder.graph()
+    order = {}
+    if graph is not None:
+        for oid in graph.op_order:
+            for ref in graph.ops[oid].tensor_inputs:
+                node = graph.tensors[ref]
+                if node.kind == "parameter" and node.name in norms and node.name not in order:
+                    order[node.name] = None
+                    ndims.setdefault(node.name, len(node.shape))
+    order.update(dict.fromkeys(norms))
+    return [(n, norms[n]) for n in order if ndims.get(n, 2) >= 2]
+
+
+def _parameter_ndims(recorder):
+    if recorder.model is not None:
+        return {n: p.ndim for n, p in recorder.model.named_parameters()}
+    return dict(getattr(recorder, "parameter_ndims", None) or {})
 
 
 def vanishing(recorder, t):

@@ -9,6 +9,7 @@ import gradviz as gv
 import gradviz.nn.functional as F
 from gradviz import nn
 from gradviz.trace import Recorder
+from gradviz.trace.diagnostics import _weights_in_order
 
 
 class Scale(nn.Module):
@@ -118,3 +119,47 @@ def test_infinite_norms_are_exploding_not_vanishing_and_raise_no_warning():
         findings = recorder.diagnose()
     assert not [f for f in findings if f.kind == "vanishing"]
     assert [f for f in findings if f.kind == "exploding"]
+
+
+class HeadFirst(nn.Module):
+    """A head registered before the body it follows: registration order is not data-flow order."""
+
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(16, 3)
+        self.body = nn.ModuleList([nn.Linear(2 if i == 0 else 16, 16) for i in range(8)])
+
+    def forward(self, x):
+        for layer in self.body:
+            x = gv.sigmoid(layer(x))
+        return self.head(x)
+
+
+def vanishing_recorder():
+    gv.manual_seed(0)
+    model = HeadFirst()
+    x, y = gv.data.datasets.spirals(n_samples=60).tensors
+    recorder = Recorder(model)
+    with recorder:
+        (F.cross_entropy(model(x), y) * 1000).backward()
+    return recorder
+
+
+def test_vanishing_follows_the_data_flow_not_the_registration_order():
+    found = [f for f in vanishing_recorder().diagnose() if f.kind == "vanishing"]
+    assert found and found[0].layer == "body.0.weight"
+    assert found[0].evidence["last_layer"] == "head.weight"
+
+
+def test_a_loaded_recording_diagnoses_vanishing_as_the_live_one(tmp_path):
+    recorder = vanishing_recorder()
+    recorder.save(tmp_path / "run.gvz")
+    loaded = Recorder.load(tmp_path / "run.gvz")
+    live = [f for f in recorder.diagnose() if f.kind == "vanishing"]
+    assert [(f.layer, f.evidence) for f in loaded.diagnose() if f.kind == "vanishing"] == [
+        (f.layer, f.evidence) for f in live
+    ]
+    loaded.graphs.clear()  # without the graph, the saved dimensions still leave the biases out
+    loaded.graph_of_step = type(loaded.graph_of_step)(loaded.graph_of_step.max_steps)
+    weights = [name for name, _ in _weights_in_order(loaded)]
+    assert weights and not any(name.endswith("bias") for name in weights)
