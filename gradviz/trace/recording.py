@@ -29,6 +29,7 @@ def save(recorder, path):
             "attention": list(recorder.attention),
             "attention_inputs": [(step, list(rows)) for step, rows in recorder.attention_inputs],
             "nan_origin": recorder.nan_origin,
+            "parameter_ndims": _parameter_ndims(recorder),
             "captured": None if recorder.captured is None else _capture_state(recorder.captured),
         },
         path,
@@ -41,10 +42,7 @@ def load(path):
     state = io.load(path)
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise io.CheckpointError(f"{path}: not a gradviz recording (it is a checkpoint of something else)")
-    if state["version"] > VERSION:
-        raise io.CheckpointError(
-            f"{path}: recording format {state['version']} is newer than this gradviz reads"
-        )
+    _validate(state, path)
     config = state["config"]
     recorder = Recorder(
         **{k: v for k, v in config.items() if k != "break_on"}, break_on=tuple(config["break_on"])
@@ -59,8 +57,57 @@ def load(path):
     )
     recorder.attention_inputs.extend((step, tuple(rows)) for step, rows in state.get("attention_inputs", ()))
     recorder.nan_origin = state["nan_origin"]
+    recorder.parameter_ndims = dict(state.get("parameter_ndims") or {})
     recorder.captured = None if state["captured"] is None else _capture(state["captured"])
     return recorder
+
+
+REQUIRED = ("version", "config", "step", "series", "graph_of_step", "graphs", "histograms", "attention")
+OPTIONAL = ("nan_origin", "captured")  # saved by every version, but None is a fine value
+STORE_KEYS = ("keys", "arrays")
+
+
+def _validate(state, path):
+    """Refuse a damaged or foreign recording with a message naming the file and what is wrong."""
+    version = state.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise io.CheckpointError(
+            f"{path}: the recording's format version is {version!r}, not a positive integer"
+        )
+    if version > VERSION:
+        raise io.CheckpointError(f"{path}: recording format {version} is newer than this gradviz reads")
+    missing = [key for key in (*REQUIRED, *OPTIONAL) if key not in state]
+    if missing:
+        raise io.CheckpointError(
+            f"{path}: this recording is incomplete: it has no {', '.join(map(repr, missing))} (was it "
+            "written by Recorder.save, and completely?)"
+        )
+    config = state["config"]
+    if not isinstance(config, dict):
+        raise io.CheckpointError(
+            f"{path}: the recording's 'config' is a {type(config).__name__}, not a mapping"
+        )
+    missing = [key for key in (*CONFIG, "max_steps") if key not in config]
+    if missing:
+        raise io.CheckpointError(f"{path}: the recording's config has no {', '.join(map(repr, missing))}")
+    for name in ("series", "graph_of_step"):
+        store = state[name]
+        if not isinstance(store, dict) or any(key not in store for key in STORE_KEYS):
+            raise io.CheckpointError(
+                f"{path}: the recording's {name!r} is not a saved series (keys and arrays)"
+            )
+        arrays = store["arrays"]
+        needed = ["steps", *(f"column:{i}" for i in range(len(store["keys"])))]
+        lost = [key for key in needed if not isinstance(arrays, dict) or key not in arrays]
+        if lost:
+            raise io.CheckpointError(f"{path}: the recording's {name!r} has no arrays {', '.join(lost)}")
+
+
+def _parameter_ndims(recorder):
+    """Each parameter's number of dimensions (what the vanishing rule needs to leave biases out)."""
+    if recorder.model is not None:
+        return {name: p.ndim for name, p in recorder.model.named_parameters()}
+    return dict(getattr(recorder, "parameter_ndims", None) or {})
 
 
 def _store_state(store):

@@ -319,3 +319,28 @@ def test_attention_history_covers_the_same_steps_for_every_layer(tmp_path, monke
     assert [step for step, _ in recorder.attention_inputs] == [3, 4, 5, 6, 7]
     recorder.save(tmp_path / "attention.gvrec")
     assert list(Recorder.load(tmp_path / "attention.gvrec").attention)[0][:2] == (3, "first")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda s: s.pop("series"), "no 'series'"),
+        (lambda s: s.pop("graphs"), "no 'graphs'"),
+        (lambda s: s.pop("captured"), "no 'captured'"),
+        (lambda s: s.pop("config"), "no 'config'"),
+        (lambda s: s["config"].pop("bins"), "config has no 'bins'"),
+        (lambda s: s.update(version="1"), "version is '1'"),
+        (lambda s: s["series"]["arrays"].pop("steps"), "'series' has no arrays steps"),
+    ],
+)
+def test_a_damaged_recording_is_refused_naming_the_file_and_the_damage(tmp_path, damage, message):
+    model = nn.Linear(2, 3)
+    recorder = Recorder(model)
+    one_step(model, recorder)
+    recorder.save(tmp_path / "run.gvz")
+    state = gv.io.load(tmp_path / "run.gvz")
+    damage(state)
+    gv.io.save(state, tmp_path / "damaged.gvz")
+    with pytest.raises(gv.io.CheckpointError, match=message) as error:
+        Recorder.load(tmp_path / "damaged.gvz")
+    assert "damaged.gvz" in str(error.value)
