@@ -241,8 +241,9 @@ def diverging(recorder, t):
 
 def oscillating(recorder, t):
     """The loss jumps up and down (most consecutive changes flip sign, by more than 5%) and has made no
-    progress: not within the window, and not since training began, or it sits 1.5 times above its best level.
-    Mini-batch noise around a loss that has come down is not oscillation."""
+    progress: not within the window (the averages of successive pairs, which do not depend on the phase
+    of the zigzag, came down by less than 5%), and not since training began, or it sits 1.5 times above
+    its best level. Mini-batch noise around a loss that has come down is not oscillation."""
     _, losses = recorder.losses()
     recent = losses[-t.window :]
     if len(recent) < t.window:
@@ -250,8 +251,10 @@ def oscillating(recorder, t):
     signs = np.sign(np.diff(recent))
     flips = np.count_nonzero(signs[1:] != signs[:-1])
     swing = np.abs(np.diff(recent)).mean() / (np.abs(recent).mean() + 1e-12)
-    half = t.window // 2
-    stalled = recent[half:].mean() >= 0.95 * recent[:half].mean()
+    # the trend of the averages of successive pairs, which cancel a period-2 zigzag whatever its phase
+    pairs = (recent[1:] + recent[:-1]) / 2
+    half = len(pairs) // 2
+    stalled = pairs[-half:].mean() >= 0.95 * pairs[:half].mean()
     levels = losses[: len(losses) // t.window * t.window].reshape(-1, t.window).mean(axis=1)
     no_progress = recent.mean() >= min(0.9 * levels[0], 1.5 * levels.min())
     if flips >= 0.7 * (len(signs) - 1) and swing > 0.05 and stalled and no_progress:

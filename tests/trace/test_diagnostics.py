@@ -4,6 +4,7 @@ healthy run (vanishing and NaN origins are covered with the known results in tes
 import warnings
 
 import numpy as np
+import pytest
 
 import gradviz as gv
 import gradviz.nn.functional as F
@@ -163,3 +164,25 @@ def test_a_loaded_recording_diagnoses_vanishing_as_the_live_one(tmp_path):
     loaded.graph_of_step = type(loaded.graph_of_step)(loaded.graph_of_step.max_steps)
     weights = [name for name, _ in _weights_in_order(loaded)]
     assert weights and not any(name.endswith("bias") for name in weights)
+
+
+def recorded_losses(losses):
+    recorder = Recorder()
+    for step, loss in enumerate(losses):
+        recorder.store.append(step, {("loss",): float(loss)})
+    return [f for f in recorder.diagnose(["oscillating"]) if f.kind == "oscillating"]
+
+
+@pytest.mark.parametrize("extra", [0, 1], ids=["whole-periods", "half-period-more"])
+@pytest.mark.parametrize("pattern", [[2.0, 1.0], [3.0, 1.0], [1.0, 2.0]])
+def test_oscillation_is_found_whatever_its_phase(pattern, extra):
+    """Comparing the halves of the window found [2, 1]*20 + [2] but not [2, 1]*20."""
+    assert recorded_losses(pattern * 20 + pattern[:extra])
+
+
+def test_a_decreasing_loss_smooth_or_noisy_is_not_oscillation():
+    rng = np.random.default_rng(1)
+    assert not recorded_losses(np.linspace(3, 0.5, 40))
+    steps = np.arange(40)
+    noisy = 3 * np.exp(-steps / 15) + 0.2 * (-1.0) ** steps * np.exp(-steps / 15) + 0.01 * rng.random(40)
+    assert not recorded_losses(noisy)
