@@ -20,6 +20,9 @@ import json
 from functools import cached_property
 from typing import NamedTuple
 
+import numpy as np
+from numpy.lib.array_utils import byte_bounds
+
 from ..autograd import events
 from ..autograd.tensor import Tensor
 from ..errors import GraphError
@@ -77,6 +80,71 @@ class Constant:
 
     def __str__(self):
         return self.text
+
+
+class _Slot(NamedTuple):
+    """Where a traced tensor's values go in a :class:`TensorKey`'s template (reshaped to ``shape`` when
+    the op took a reshaped view of them, as ``index_select`` does)."""
+
+    index: int
+    shape: tuple | None = None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TensorKey:
+    """A non-tensor argument that holds the values of tensors of the program: an index key such as
+    ``(slice(None), array)`` whose arrays are the data of a placeholder or of an op's output. ``refs``
+    are those tensors' ids (tensor inputs of the op, so passes and orders see the dependency) and
+    ``template`` the key with a :class:`_Slot` in their place; a replay puts the new values there."""
+
+    template: object
+    refs: tuple
+    text: str
+
+    def resolve(self, values):
+        """The key with each slot filled with the data of ``values[ref]``."""
+        return _fill(self.template, [values[ref].data for ref in self.refs])
+
+    def renamed(self, mapping):
+        return dataclasses.replace(self, refs=tuple(mapping.get(r, r) for r in self.refs))
+
+    def to_dict(self):
+        return {"repr": self.text, "value": {"opaque": True}}
+
+    def __str__(self):
+        return self.text
+
+
+def _fill(template, arrays):
+    if isinstance(template, _Slot):
+        array = arrays[template.index]
+        return array if template.shape is None else array.reshape(template.shape)
+    if isinstance(template, tuple):
+        return tuple(_fill(t, arrays) for t in template)
+    if isinstance(template, list):
+        return [_fill(t, arrays) for t in template]
+    return template
+
+
+def argument_values(op, values):
+    """The arguments to call ``op.function.apply`` with: tensors from ``values`` (by id), constants, and
+    index keys filled with the values of the tensors they hold."""
+    return [
+        values[ref]
+        if isinstance(ref, str)
+        else ref.resolve(values)
+        if isinstance(ref, TensorKey)
+        else ref.value
+        for ref in op.inputs
+    ]
+
+
+class Detach:
+    """The traced step of ``x.detach()`` (not an op of the engine, so tracing records it itself)."""
+
+    @staticmethod
+    def apply(x):
+        return x.detach()
 
 
 def _short_repr(value, limit=40):
@@ -152,7 +220,10 @@ class OpNode:
 
     @property
     def tensor_inputs(self):
-        return tuple(ref for ref in self.inputs if isinstance(ref, str))
+        """Tensor ids among the arguments, then those held by index keys (:class:`TensorKey`)."""
+        refs = tuple(ref for ref in self.inputs if isinstance(ref, str))
+        keys = tuple(r for ref in self.inputs if isinstance(ref, TensorKey) for r in ref.refs)
+        return refs + keys if keys else refs
 
     def to_dict(self):
         return {
@@ -453,8 +524,14 @@ class GraphBuilder:
         self._captured = {}
         self._handle = None
         self._placeholders = [tensor_id(t) for t in inputs or ()]
+        # a program's tensors by the identity of their data, and by the buffer that data views: index
+        # keys and detach() hold a tensor's values without going through an op
+        self._by_data = {}
+        self._by_root = {}
+        self._detaches = 0
         for tensor in inputs or ():
             self._tensors[tensor_id(tensor)] = self._node(tensor, "input")
+            self._track(tensor)
 
     def __enter__(self):
         self._handle = events.subscribe(self.add_event)
@@ -472,19 +549,113 @@ class GraphBuilder:
 
     def add_op(self, node_id, name, function, module, args, outputs):
         """Record one op: ``args`` its arguments, ``outputs`` its output tensors (or TensorNodes)."""
-        inputs = tuple(self._leaf(a) if isinstance(a, Tensor) else Constant.of(a) for a in args)
+        inputs = tuple(self._leaf(a) if isinstance(a, Tensor) else self._argument(a, name) for a in args)
         out_ids = tuple(self._output(out, module) for out in outputs)
+        if self._program:
+            for out in outputs:
+                if isinstance(out, Tensor):
+                    self._track(out)
         oid = op_id(node_id)
         self._ops[oid] = OpNode(oid, name, function_name(function), module, inputs, out_ids, function)
 
+    def _track(self, tensor):
+        tid = tensor_id(tensor)
+        self._by_data[id(tensor.data)] = (tid, tensor.data)
+        self._by_root.setdefault(id(_root_array(tensor.data)), []).append((tid, tensor.data))
+
+    def _argument(self, value, op_name):
+        """A Constant, or (in a program) a TensorKey when ``value`` holds arrays of the program's tensors."""
+        if not self._program:
+            return Constant.of(value)
+        refs = []
+        template = self._template(value, refs, op_name)
+        if not refs:
+            return Constant.of(value)
+        return TensorKey(template, tuple(refs), _short_repr(_fill(template, [_Named(r) for r in refs])))
+
+    def _template(self, value, refs, op_name):
+        if isinstance(value, tuple | list):
+            return type(value)(self._template(v, refs, op_name) for v in value)
+        if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+            return value
+        known = self._by_data.get(id(value))
+        if known is not None and known[1] is value:
+            refs.append(known[0])
+            return _Slot(len(refs) - 1)
+        source = self._viewed(value)
+        if source is not None and self._reshaped(value, source):
+            refs.append(source)
+            return _Slot(len(refs) - 1, tuple(value.shape))
+        if source is not None:
+            raise GraphError(
+                f"trace: {op_name} takes an array that views the values of {source} (an input of the "
+                "program or an op's output) but is not that tensor's data, so a replay would reuse the "
+                "example's values; index with the tensor itself (x[i], not x[i.data[...]]) "
+                "or compute the index with tensor ops"
+            )
+        return value
+
+    def _reshaped(self, array, tid):
+        """Whether ``array`` is the whole of ``tid``'s data in another shape (a reshape view)."""
+        data = self._by_data_of(tid)
+        return (
+            data is not None
+            and array.size == data.size
+            and array.dtype == data.dtype
+            and array.flags.c_contiguous
+            and data.flags.c_contiguous
+            and byte_bounds(array) == byte_bounds(data)
+        )
+
+    def _by_data_of(self, tid):
+        return next((d for t, d in self._by_data.values() if t == tid), None)
+
+    def _viewed(self, array):
+        """The id of a program tensor whose values ``array`` views: a view of the same buffer lying
+        within that tensor's memory (a larger captured tensor an input was sliced from is not one)."""
+        if not isinstance(array, np.ndarray):
+            return None  # device arrays: only exact data identity is recognised
+        for tid, data in self._by_root.get(id(_root_array(array)), ()):
+            if isinstance(data, np.ndarray) and array.size:
+                low, high = byte_bounds(array)
+                data_low, data_high = byte_bounds(data)
+                if data_low <= low and high <= data_high:
+                    return tid
+        return None
+
     def _leaf(self, tensor):
         tid = tensor_id(tensor)
+        if tid not in self._tensors and self._program and self._aliases(tensor, tid):
+            return tid
         if tid not in self._tensors:
             node = self._node(tensor, self._leaf_kind(tensor, tid))
             self._tensors[tid] = node
             if self._program:
                 self._captured[tid] = tensor
         return tid
+
+    def _aliases(self, tensor, tid):
+        """A new leaf of a program holding a program tensor's data (``x.detach()``): record a detach
+        step from it and return True; raise if it views that data otherwise (a replay would reuse it)."""
+        known = self._by_data.get(id(tensor.data))
+        if known is not None and known[1] is tensor.data:
+            self._detaches += 1
+            oid = f"op_detach{self._detaches}"
+            source = self._tensors[known[0]]
+            self._tensors[tid] = self._node(tensor, "intermediate", source.module)
+            self._ops[oid] = OpNode(
+                oid, "detach", function_name(Detach), source.module, (known[0],), (tid,), Detach
+            )
+            self._track(tensor)
+            return True
+        source = self._viewed(tensor.data)
+        if source is not None:
+            raise GraphError(
+                f"trace: a tensor used in the function shares the values of {source} (an input of the "
+                "program or an op's output) without an op making it (a tensor built on x.data?), so a "
+                "replay would reuse the example's values; use tensor ops (x.detach(), x[...], x.view(...))"
+            )
+        return False
 
     def _leaf_kind(self, tensor, tid):
         named = tid in self._names
@@ -532,6 +703,26 @@ class GraphBuilder:
     def _unconsumed(self):
         consumed = {ref for op in self._ops.values() for ref in op.tensor_inputs}
         return [out for op in self._ops.values() for out in op.outputs if out not in consumed]
+
+
+class _Named:
+    """Prints as a tensor id inside a key's text: ``(t3, t5)``."""
+
+    def __init__(self, tid):
+        self.tid = tid
+
+    def __repr__(self):
+        return self.tid
+
+    def reshape(self, shape):
+        return _Named(f"{self.tid}.reshape{tuple(shape)}")
+
+
+def _root_array(array):
+    """The array whose buffer ``array`` views (itself if it owns its memory)."""
+    while getattr(array, "base", None) is not None and hasattr(array.base, "shape"):
+        array = array.base
+    return array
 
 
 def _op_outline(graph):

@@ -18,7 +18,7 @@ import dataclasses
 
 from ..autograd import events
 from ..autograd.grad_mode import no_grad
-from .graph import Graph
+from .graph import Graph, TensorKey, argument_values
 
 __all__ = ["PassReport", "prune", "fold_constants", "eliminate_common_subexpressions"]
 
@@ -113,7 +113,7 @@ def _is_foldable_leaf(graph, tid, node):
 
 def _evaluate(op, values):
     """Run ``op`` outside any recording: folding is the compiler's work, not a step of the program."""
-    args = [values[ref] if isinstance(ref, str) else ref.value for ref in op.inputs]
+    args = argument_values(op, values)
     with no_grad(), events.muted():
         result = op.function.apply(*args)
     return result if isinstance(result, tuple) else (result,)
@@ -128,9 +128,7 @@ def eliminate_common_subexpressions(graph):
     merged = []
     for oid in graph.op_order:
         op = graph.ops[oid]
-        op = dataclasses.replace(
-            op, inputs=tuple(renamed.get(ref, ref) if isinstance(ref, str) else ref for ref in op.inputs)
-        )
+        op = dataclasses.replace(op, inputs=tuple(_renamed(ref, renamed) for ref in op.inputs))
         key = _expression_key(op) if is_deterministic(op) else None
         earlier = first_seen.get(key) if key is not None else None
         if earlier is None:
@@ -149,9 +147,22 @@ def eliminate_common_subexpressions(graph):
     return _rebuild(graph, kept, outputs=outputs), report
 
 
+def _renamed(ref, renamed):
+    if isinstance(ref, str):
+        return renamed.get(ref, ref)
+    return ref.renamed(renamed) if isinstance(ref, TensorKey) else ref
+
+
+def _argument_key(ref):
+    if isinstance(ref, str):
+        return "t", ref
+    if isinstance(ref, TensorKey):
+        return "k", _constant_key(ref.template), ref.refs
+    return "c", _constant_key(ref.value)
+
+
 def _expression_key(op):
-    args = tuple(("t", ref) if isinstance(ref, str) else ("c", _constant_key(ref.value)) for ref in op.inputs)
-    return op.function or op.function_name, op.op, args
+    return op.function or op.function_name, op.op, tuple(_argument_key(ref) for ref in op.inputs)
 
 
 def _constant_key(value):

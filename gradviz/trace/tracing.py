@@ -7,12 +7,19 @@ and whose other leaves are captured by reference: parameters, buffers, and tenso
 differentiable like the eager code, emits events again (in the modules the ops first ran in), and sees
 a parameter an optimizer updated since.
 
+Index tensors that are inputs or op outputs (``w[i]``, ``x[x > 0]``, ``x[arange(n), y]``, gather,
+index_select) are inputs of the index op (a :class:`~gradviz.trace.graph.TensorKey`), so a replay
+indexes with the new values; ``x.detach()`` is recorded as a ``detach`` step. An array that views an
+input's values without an op (``x.data[0]`` wrapped in a tensor, or used as an index) is refused when
+tracing, since a replay would silently reuse the example's values.
+
 What tracing cannot see, because only ops are recorded:
 
 * Python control flow is frozen: an ``if`` or loop that depends on values (or on shapes) takes the
   branch the example inputs took, on every replay.
 * In-place updates (``add_``, ``zero_``, optimizer steps) are not ops and are not replayed; nor are
-  values read out of tensors into Python (``x.item()``), which become constants.
+  values read out of tensors into Python (``x.item()``) or computed with numpy on ``x.data``, which
+  become constants.
 * Shapes are fixed: new inputs must have the shapes and dtypes of the example inputs.
 * Grad mode is not recorded: ops ``fn`` ran under ``no_grad()`` replay under the caller's grad mode.
 """
@@ -20,7 +27,7 @@ What tracing cannot see, because only ops are recorded:
 from ..autograd.scope import module_scope
 from ..autograd.tensor import Tensor
 from ..errors import DtypeError, GraphError, ShapeError
-from .graph import GraphBuilder
+from .graph import GraphBuilder, argument_values
 
 __all__ = ["trace", "replay"]
 
@@ -62,7 +69,7 @@ def replay(graph, *inputs):
     _check_replayable(graph, values)
     for oid in graph.op_order:
         op = graph.ops[oid]
-        args = [values[ref] if isinstance(ref, str) else ref.value for ref in op.inputs]
+        args = argument_values(op, values)
         with module_scope(op.module):
             result = op.function.apply(*args)
         values.update(zip(op.outputs, result if isinstance(result, tuple) else (result,)))

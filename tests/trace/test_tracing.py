@@ -186,3 +186,85 @@ def test_trace_and_replay_on_every_device(device):
     assert {graph.tensors[t].device for t in graph.tensors} == {str(w.device)}
     x = gv.randn(3, device=device)
     assert graph(x).item() == pytest.approx(fn(x).item(), rel=1e-6)
+
+
+def _replayed_and_eager(fn, examples, inputs, wrt):
+    """Values and gradients (of ``wrt``) of ``trace(fn, *examples)(*inputs)``, then of ``fn(*inputs)``."""
+    graph = trace(fn, *examples)
+    results = []
+    for run in (lambda: graph(*inputs), lambda: fn(*inputs)):
+        for t in wrt:
+            t.grad = None
+        out = run()
+        out.sum().backward()
+        results.append(
+            (out.detach().numpy().copy(), [None if t.grad is None else t.grad.numpy() for t in wrt])
+        )
+    return graph, results
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["placeholder-index", "derived-index", "arange-and-placeholder", "mask", "index-select", "gather"],
+)
+def test_index_tensors_made_from_the_inputs_are_inputs_of_the_replay(case):
+    """The index key used to be frozen into a constant: a replay returned the example's rows."""
+    gv.manual_seed(0)
+    weight = Parameter(gv.randn(10, 3, dtype=gv.float64))
+    x0 = gv.randn(4, 10, dtype=gv.float64, requires_grad=True)
+    x1 = gv.randn(4, 10, dtype=gv.float64, requires_grad=True)
+    ids0, ids1 = gv.tensor(np.array([1, 2, 3, 1])), gv.tensor(np.array([7, 8, 9, 9]))
+    cases = {
+        "placeholder-index": (lambda i: weight[i] * 1, (ids0,), (ids1,)),
+        "derived-index": (lambda i: weight[i - 1] * 2, (ids0,), (ids1,)),
+        "arange-and-placeholder": (lambda x, y: x[gv.arange(4), y] * 1, (x0, ids0), (x1, ids1)),
+        "mask": (lambda x: weight[x.sum(dim=0) > 0].sum() * x.sum(), (x0,), (x1,)),
+        "index-select": (lambda i: gv.index_select(weight, 0, i) * 1, (ids0,), (ids1,)),
+        "gather": (lambda i: gv.gather(weight, 0, i.reshape(4, 1).expand(4, 3)) * 1, (ids0,), (ids1,)),
+    }
+    fn, examples, inputs = cases[case]
+    graph, ((replayed, replayed_grads), (eager, eager_grads)) = _replayed_and_eager(
+        fn, examples, inputs, [weight, x1]
+    )
+    np.testing.assert_allclose(replayed, eager)
+    for replayed_grad, eager_grad in zip(replayed_grads, eager_grads):
+        assert (replayed_grad is None) == (eager_grad is None)
+        if eager_grad is not None:
+            np.testing.assert_allclose(replayed_grad, eager_grad)
+
+
+def test_detach_is_a_step_of_the_program():
+    gv.manual_seed(0)
+    x0 = gv.randn(3, 4, dtype=gv.float64, requires_grad=True)
+    x1 = gv.randn(3, 4, dtype=gv.float64, requires_grad=True)
+    graph, ((replayed, (grad_replayed,)), (eager, (grad_eager,))) = _replayed_and_eager(
+        lambda x: x * x.detach(), (x0,), (x1,), [x1]
+    )
+    assert "detach(" in str(graph)
+    np.testing.assert_allclose(replayed, eager)
+    np.testing.assert_allclose(grad_replayed, grad_eager)  # d(x * c)/dx = c: the detached copy is no path
+    np.testing.assert_allclose(grad_eager, x1.detach().numpy())
+
+
+def test_values_taken_from_an_input_outside_the_ops_are_refused():
+    x0 = gv.randn(3, 4, dtype=gv.float64)
+    with pytest.raises(GraphError, match="replay would reuse the example's values"):
+        trace(lambda x: x * gv.Tensor(x.data[0]), x0)
+    with pytest.raises(GraphError, match="replay would reuse the example's values"):
+        trace(lambda x: gv.randn(5, 4)[x.long().data[:, 0]] * 1, x0)
+    whole = gv.randn(8, 4, dtype=gv.float64)
+    graph = trace(lambda x: x + whole.sum(), whole[:3])  # an input sliced from a captured tensor is fine
+    np.testing.assert_allclose(graph(x0).numpy(), (x0 + whole.sum()).numpy())
+
+
+def test_passes_keep_the_ops_an_index_key_depends_on():
+    gv.manual_seed(0)
+    weight = Parameter(gv.randn(10, 3, dtype=gv.float64))
+    ids0, ids1 = gv.tensor(np.array([1, 2, 3])), gv.tensor(np.array([7, 8, 9]))
+    graph = trace(lambda i: weight[i - 1] * 1 + weight[i - 1] * 1, ids0)
+    expected = (weight[ids1 - 1] * 2).detach().numpy()
+    for rewrite in (graph.prune, graph.fold_constants, graph.eliminate_common_subexpressions):
+        rewritten, _ = rewrite()
+        np.testing.assert_allclose(rewritten(ids1).detach().numpy(), expected)
+    _, report = graph.eliminate_common_subexpressions()
+    assert [graph.ops[d].op for d, _ in report.merged] == ["sub", "index", "mul"]  # the second copy of each
