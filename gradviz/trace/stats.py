@@ -16,6 +16,9 @@ SATURATION = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 SATURATION_MARGIN = 0.01
 
 SQUARES, SUM, ZEROS, MAGNITUDE = 1, 2, 4, 8
+# E[x²] - E[x]² is trusted while the variance is at least this fraction of E[x²] (a relative error of
+# about eps32 / CANCELLATION in the variance); below it the variance is measured around the mean
+CANCELLATION = 1e-2
 
 
 class Batch:
@@ -23,7 +26,10 @@ class Batch:
 
     Every statistic is finished on the host from a few device reductions per tensor (sum of squares,
     sum, count of zeros, sum and max of magnitudes, count near the asymptotes), each a BLAS dot product
-    or a single pass over the tensor, with no float64 conversion. A tensor asked for under several keys
+    or a single pass over the tensor, with no float64 conversion. A std computed as E[x²] - E[x]²
+    cancels in float32 when the mean is large next to the std (a saturated sigmoid, an output with a
+    large offset): only those tensors are measured again around their mean (:func:`_centred`), in a
+    second transfer. A tensor asked for under several keys
     (an op's output that is also a module's output; an edge's gradient that became a parameter's
     ``.grad``) is reduced once. NaN/Inf are not counted in a pass of their own
     (:func:`_finite_or_count`).
@@ -87,6 +93,7 @@ class Batch:
             m.squares = next(values)
             if m.wanted != SQUARES:
                 m.receive(values)
+        _centred([m for m in measured if m.wanted & SUM])
         result = {}
         for finish, key, m in self.requests:
             if m.data.size:
@@ -103,10 +110,9 @@ class _Measured:
         "wanted",
         "saturation",
         "squares",
-        "shift",
-        "shifted_sum",
-        "shifted_squares",
         "total",
+        "mean",
+        "variance",
         "zeros",
         "abs_sum",
         "abs_max",
@@ -123,12 +129,7 @@ class _Measured:
         order."""
         wanted = self.wanted
         if wanted & SUM:
-            # the reductions were of x - shift: recover the raw sum and sum of squares from them
-            shift, shifted_sum, shifted_squares = self.squares, next(values), next(values)
-            size = self.data.size
-            self.shift, self.shifted_sum, self.shifted_squares = shift, shifted_sum, shifted_squares
-            self.total = shifted_sum + size * shift
-            self.squares = shifted_squares + 2 * shift * shifted_sum + size * shift * shift
+            self.total = next(values)
         if wanted & ZEROS:
             self.zeros = next(values)
         if wanted & MAGNITUDE:
@@ -141,15 +142,11 @@ class _Measured:
 def _reductions(flat, wanted, saturation):
     """The device scalars of the wanted reductions of a flat tensor (the sum of squares first, then in
     :meth:`_Measured.receive`'s order); sums are dot products with a vector of ones (BLAS, several
-    times faster than a reduction). With ``SUM`` wanted the first three are instead the shift
-    ``flat[0]`` and the sum and sum of squares of ``flat - flat[0]`` (for a stable variance)."""
+    times faster than a reduction)."""
     xp = backend.array_module(flat)
+    reduced = [flat.dot(flat)]
     if wanted & SUM:
-        shift = flat[0]
-        shifted = xp.subtract(flat, shift, out=_scratch(flat))
-        reduced = [shift, shifted.dot(_ones(flat)), shifted.dot(shifted)]
-    else:
-        reduced = [flat.dot(flat)]
+        reduced.append(flat.dot(_ones(flat)))
     if wanted & ZEROS:
         reduced.append(xp.count_nonzero(flat == 0))
     if wanted & MAGNITUDE:
@@ -185,6 +182,32 @@ def _buffer(flat, fill):
     return buffer[: flat.size]
 
 
+def _centred(measured):
+    """Each tensor's ``variance``: from E[x²] - E[x]² where that does not cancel, else from the values
+    less their mean (one more pass, and one more transfer for all such tensors together)."""
+    again = []
+    for m in measured:
+        size = m.data.size
+        mean = m.mean = m.total / size
+        m.variance = m.squares / size - mean * mean
+        if math.isfinite(m.variance) and m.variance < CANCELLATION * (m.squares / size):
+            again.append(m)
+    if not again:
+        return
+    reduced = []
+    for m in again:
+        flat = m.data.reshape(-1)
+        xp = backend.array_module(flat)
+        m.mean = flat.dtype.type(m.mean)  # the shift, as the device subtracts it
+        centred = xp.subtract(flat, m.mean, out=_scratch(flat))
+        reduced.extend((centred.dot(centred), centred.dot(_ones(flat))))
+    host = iter(_to_host(reduced))
+    for m in again:
+        squares, offset = next(host), next(host) / m.data.size  # offset: the mean's rounding
+        m.variance = squares / m.data.size - offset * offset
+        m.mean = float(m.mean) + offset
+
+
 def _finite_or_count(total, flat):
     """NaN/Inf count from a sum or dot the step computed anyway: finite exactly when every value is
     (or it overflowed), so only a tensor whose total is not finite is counted (a second transfer)."""
@@ -207,9 +230,8 @@ def _gradient(result, prefix, m):
 
 def _activation(result, prefix, m):
     size = m.data.size
-    offset = m.shifted_sum / size  # mean - shift
-    result[(*prefix, "mean")] = m.shift + offset
-    result[(*prefix, "std")] = math.sqrt(max(m.shifted_squares / size - offset * offset, 0.0))
+    result[(*prefix, "mean")] = m.mean
+    result[(*prefix, "std")] = math.sqrt(max(m.variance, 0.0))
     result[(*prefix, "zeros")] = m.zeros / size
     result[(*prefix, "nonfinite")] = _finite_or_count(m.total, m.data)
     if m.saturation is not None:
