@@ -116,11 +116,14 @@ class StepCapture:
     def value(self, data):
         """A :class:`Value` of an array, whole if the remaining budget allows, else summarised. An array
         met again (an op's output is the next op's input; a gradient sent is a gradient received) is
-        recorded once and shared; the step keeps every array alive, so its id is a safe key."""
+        recorded once and shared. The array is kept referenced next to its record until :meth:`finish`,
+        so its id cannot be reused by another array during the step (a gradient nothing else keeps
+        alive is freed right after its op, and a new array may get its address)."""
         seen = self._seen.get(id(data))
-        if seen is not None:
-            return seen
-        self._seen[id(data)] = record = self._new_value(data)
+        if seen is not None and seen[0] is data:
+            return seen[1]
+        record = self._new_value(data)
+        self._seen[id(data)] = (data, record)
         return record
 
     def _new_value(self, data):
