@@ -10,6 +10,7 @@ Use it as a context manager (``with Recorder(model): ...``), with ``attach()``/`
 """
 
 import math
+import weakref
 from collections import deque
 from functools import partial
 
@@ -19,12 +20,15 @@ from ..autograd.events import BackwardPass, GradAccumulated, OpEvent
 from ..autograd.tensor import Tensor
 from ..runner import StopTraining
 from . import stats
-from .capture import StepCapture
-from .diagnostics import KINDS, Thresholds, diagnose
+from .capture import LeafGrad, StepCapture, Value
+from .diagnostics import KINDS, Finding, Thresholds, diagnose
 from .series import SeriesStore
 
 ACTIVATION_OPS = {"relu", "sigmoid", "tanh", "gelu", "leaky_relu"}
 _MAX_PENDING_EVENTS = 100_000
+_PRUNE_AT = 4096  # held forward events / module outputs before the dead ones are dropped
+_ref = weakref.ref
+_Ref = weakref.ReferenceType
 ATTENTION_STEPS = 256  # steps of attention maps kept, for every attention layer
 
 
@@ -84,6 +88,7 @@ class Recorder:
         self._handles = []
         self._parameters = []
         self._weights_before = {}
+        self._changes = {}
         self._attention_modules = []
         self._model_args = ()
         self._reset_step()
@@ -142,11 +147,17 @@ class Recorder:
     def _reset_step(self):
         self._events = []
         self._module_outputs = []
+        self._prune_events_at = self._prune_outputs_at = _PRUNE_AT
         self._pending = stats.Batch()
         self._before = None
         self._ops = None
-        self._loss = None
+        self._node_index = {}
+        self._roots = []
+        self._module_data = {}
+        self._leaf_edges = {}
         self._capture = None
+        # forward events are only needed by a step that records statistics or is captured
+        self._observing = self.recording or self._arm_capture
 
     @property
     def _captures_every_step(self):
@@ -159,20 +170,17 @@ class Recorder:
         return self.step % self.every == 0
 
     def capture_step(self):
-        """Keep every op's values and gradients of the next step, for the step-through debugger."""
-        self._arm_capture = True
+        """Keep every op's values and gradients of the next step (call it before the step's forward),
+        for the step-through debugger."""
+        self._arm_capture = self._observing = True
         return self
 
     def _on_event(self, event):
         cls = event.__class__
         if cls is OpEvent:
             if event.phase == "forward":
-                for out in event.output_tensors:
-                    if out.requires_grad:  # a graph node; evaluation passes under no_grad are left out
-                        self._events.append(event)
-                        if len(self._events) > _MAX_PENDING_EVENTS:
-                            self._events = self._events[-1000:]
-                        break
+                if self._observing:
+                    self._on_forward_op(event)
             elif self._ops is not None:
                 self._on_backward_op(event)
         elif cls is BackwardPass:
@@ -183,8 +191,29 @@ class Recorder:
         elif cls is GradAccumulated and self._capture is not None:
             self._capture.add_leaf_grad(event.tensor_id, self._leaf_names.get(event.tensor_id), event.grad)
 
+    def _on_forward_op(self, event):
+        """Keep the op, holding its tensors weakly: a forward whose outputs nobody keeps (inference
+        without ``no_grad``, a monitoring pass) is dropped instead of being held until a backward."""
+        outputs = event.output_tensors
+        for out in outputs:
+            if out.requires_grad:  # a graph node; evaluation passes under no_grad are left out
+                self._events.append(
+                    (
+                        event[:6],
+                        tuple(_ref(t) if isinstance(t, Tensor) else t for t in event.input_tensors),
+                        tuple(_ref(t) for t in outputs),
+                        event[8:],
+                        event.outputs if len(outputs) > 1 else None,
+                    )
+                )
+                if len(self._events) > self._prune_events_at:
+                    self._events, self._prune_events_at = _pruned(self._events, _event_alive)
+                break
+
     def _module_hook(self, name):
         def hook(module, args, output):
+            if not self._observing:
+                return
             tensor = (
                 output
                 if isinstance(output, Tensor)
@@ -193,25 +222,50 @@ class Recorder:
                 else None
             )
             if tensor is not None and tensor.requires_grad:
-                self._module_outputs.append((name, module, tensor))
+                self._module_outputs.append((name, module, _ref(tensor)))
+                if len(self._module_outputs) > self._prune_outputs_at:
+                    self._module_outputs, self._prune_outputs_at = _pruned(
+                        self._module_outputs, _output_alive
+                    )
 
         return hook
 
     def _begin_backward(self, event):
+        """A backward pass of the step begins (several with gradient accumulation: the step then holds
+        the ops of all of them, in engine order, and its loss is the sum of their roots' values)."""
+        if self._ops is None:
+            self._ops = []
+        if not self._observing:
+            return
         roots = event.roots
-        self._loss = roots[0] if roots and roots[0].data.size == 1 else None
-        self._ops = _ops_reaching(self._events, {r._id for r in roots})
+        if roots and roots[0].data.size == 1:
+            self._roots.append(roots[0])
+        start = len(self._ops)
+        ops, needed = _ops_reaching(self._events, {r._id for r in roots})
         self._events = []
-        self._node_index = {e.node: i for i, e in enumerate(self._ops)}
+        self._ops.extend(ops)
+        for i, e in enumerate(ops, start):
+            self._node_index[e.node] = i
+        reached = []
+        for name, module, ref in self._module_outputs:
+            tensor = ref()
+            if tensor is not None and tensor._id in needed:
+                reached.append((name, module, tensor))
+        self._module_outputs = []
+        for name, module, tensor in reached:
+            kind = type(module).__name__.lower()
+            self._module_data.setdefault(name, (kind, []))[1].append(tensor.data)
         if self.recording:
-            self._forward_stats()
+            self._forward_stats(start)
         if self._arm_capture:
-            self._start_capture()
+            self._start_capture(start)
 
-    def _start_capture(self):
-        self._capture = StepCapture(self.step, self.max_bytes)
-        self._leaf_names = {p._id: n for n, p in self._named_parameters()}
-        for index, event in enumerate(self._ops):
+    def _start_capture(self, start):
+        if self._capture is None:
+            self._capture = StepCapture(self.step, self.max_bytes)
+            self._leaf_names = {p._id: n for n, p in self._named_parameters()}
+        for index in range(start, len(self._ops)):
+            event = self._ops[index]
             self._capture.add_op(
                 "forward",
                 event,
@@ -222,20 +276,37 @@ class Recorder:
                 event.output_ids,
             )
 
-    def _forward_stats(self):
-        """Activation statistics for activation ops and module outputs (a tensor that is both is
-        reduced once), and NaN/Inf counts for every other op's output."""
-        for index, event in enumerate(self._ops):
+    def _forward_stats(self, start):
+        """Activation statistics for activation ops, and NaN/Inf counts for every other op's output
+        (module outputs are measured at the step's end, over all their calls: :meth:`_module_stats`)."""
+        ops = self._ops
+        for index in range(start, len(ops)):
+            event = ops[index]
             op = event.op if event.op in ACTIVATION_OPS else None
             for out in event.output_tensors:
+                if out.__class__ is not Tensor and not isinstance(out, Tensor):
+                    continue  # an output of a multi-output op that nobody kept
                 if out.data.dtype.kind != "f":
                     continue
                 if op is None:
                     self._pending.nonfinite(("op", index, "nonfinite"), out.data)
                 else:
                     self._pending.activation(("op", index), out.data, op)
-        for name, module, tensor in self._module_outputs:
-            self._pending.activation(("module", name), tensor.data, type(module).__name__.lower())
+
+    def _module_arrays(self):
+        """(name, module type, data) per module whose output the step's loss depends on. A module
+        called several times in the step (a shared layer, an RNN cell, gradient accumulation) is
+        measured over all its calls that reach the loss: their outputs, flattened and concatenated
+        (a tensor that is also an op's output is then reduced once more, only for such modules)."""
+        result = []
+        for name, (kind, arrays) in self._module_data.items():
+            if len(arrays) == 1:
+                data = arrays[0]
+            else:
+                xp = backend.array_module(arrays[0])
+                data = xp.concatenate([a.reshape(-1) for a in arrays])
+            result.append((name, kind, data))
+        return result
 
     def _on_backward_op(self, event):
         index = self._node_index.get(event.node)
@@ -253,9 +324,19 @@ class Recorder:
             )
         if not self.recording:
             return
+        args = event.grad_of[1]
         for arg, grad in enumerate(event.output_tensors):
             if grad is not None:
-                self._pending.norm(("edge", index, arg), grad.data)
+                data = grad.data
+                tensor = args[arg]
+                if isinstance(tensor, Tensor) and tensor.grad_fn is None:
+                    # a leaf's gradient may become its .grad buffer, later summed into (tied weights,
+                    # accumulation) or clipped in place: measure what flowed now (a device scalar,
+                    # fetched with the rest at the step's end)
+                    self._leaf_edges[("edge", index, arg)] = data
+                    flat = data.reshape(-1)
+                    data = backend.array_module(data).sqrt(flat.dot(flat)).reshape(1)
+                self._pending.norm(("edge", index, arg), data)
 
     def _before_update(self):
         """Keep the weights the optimizer is about to update, in buffers reused from step to step."""
@@ -274,8 +355,12 @@ class Recorder:
         if self._ops is None:
             return
         loss = None
+        findings = []
         if self.recording:
-            loss = None if self._loss is None else float(self._loss.item())
+            loss = float(sum(r.item() for r in self._roots)) if self._roots else None
+            modules = self._module_arrays()
+            for name, kind, data in modules:
+                self._pending.activation(("module", name), data, kind)
             self._parameter_stats()
             values = self._pending.compute()
             if loss is not None:
@@ -284,11 +369,14 @@ class Recorder:
             if not self._pending.all_finite:
                 self._find_nan_origin(values)
             self._record_graph()
-            self._record_histograms()
+            self._record_histograms(modules)
             self._record_attention()
+            if self.break_on:
+                findings = diagnose(self, self.break_on, self.thresholds)
+        elif "nan" in self.break_on and self._capture is not None:
+            findings = self._nan_in_capture()
         if self._capture is not None:
             self._finish_capture()
-        findings = diagnose(self, self.break_on, self.thresholds) if self.break_on and self.recording else []
         self.step += 1
         self._reset_step()
         if findings:
@@ -313,20 +401,28 @@ class Recorder:
 
     def _find_nan_origin(self, values):
         """Where NaN/Inf first appeared this step: the first forward op whose output held one, else the
-        first backward op (engine order: the latest op) that sent a non-finite gradient."""
+        first backward op (engine order: the latest op) that sent a non-finite gradient. Only actual
+        NaN/Inf counts decide: a norm that overflowed float32 (every gradient finite) is no origin. The
+        inputs are judged as the forward saw them (a parameter by its copy from before the update)."""
         bad_forward = sorted(
             k[1] for k, v in values.items() if k[0] == "op" and k[2] == "nonfinite" and v > 0
         )
-        bad_backward = sorted(
-            (k[1] for k, v in values.items() if k[0] == "edge" and not math.isfinite(v)), reverse=True
-        )
+        suspects = [k for k, v in values.items() if k[0] == "edge" and not math.isfinite(v)]
+        if suspects and not bad_forward:
+            arrays = {key: m.data for _, key, m in self._pending.requests if key[0] == "edge"}
+            arrays.update(self._leaf_edges)
+            suspects = [k for k in suspects if stats.nonfinite_count(arrays[k])]
+        bad_backward = sorted((k[1] for k in suspects), reverse=True)
         if bad_forward:
             event = self._ops[bad_forward[0]]
-            bad = [
-                f"input {i} ({_nonfinite_text(t)})"
-                for i, t in enumerate(event.input_tensors)
-                if isinstance(t, Tensor) and t.data.dtype.kind == "f" and stats.nonfinite_count(t.data)
-            ]
+            before = self._before or {}
+            names = {id(p): n for n, p in self._named_parameters()}
+            bad = []
+            for i, t in enumerate(event.input_tensors):
+                if isinstance(t, Tensor) and t.data.dtype.kind == "f":
+                    data = before.get(names.get(id(t)), t.data)
+                    if stats.nonfinite_count(data):
+                        bad.append(f"input {i} ({int(stats.nonfinite_count(data))} NaN/Inf of {data.size})")
             phase = "forward"
         elif bad_backward:
             event, bad, phase = self._ops[bad_backward[0]], [], "backward"
@@ -341,6 +437,35 @@ class Recorder:
             "bad_inputs": bad,
         }
 
+    def _nan_in_capture(self):
+        """``break_on=['nan']`` on a step that records no statistics: the captured step (``break_on``
+        captures every step) says where the first NaN/Inf appeared."""
+        record = self._capture.first_nonfinite()
+        if record is None:
+            return []
+        if isinstance(record, LeafGrad):
+            op, op_index, module, phase, bad = "accumulate_grad", None, "", "backward", []
+        else:
+            op, op_index, module, phase = record.op, record.op_index, record.module, record.phase
+            bad = [
+                f"input {i} ({v.summary['nonfinite']} NaN/Inf of {math.prod(v.shape)})"
+                for i, v in enumerate(record.inputs)
+                if phase == "forward" and isinstance(v, Value) and v.summary["nonfinite"]
+            ]
+        self.nan_origin = origin = {
+            "step": self.step,
+            "phase": phase,
+            "op": op,
+            "op_index": op_index,
+            "module": module,
+            "bad_inputs": bad,
+        }
+        message = (
+            f"the first NaN/Inf appeared in the {phase} of '{op}'{' in ' + module if module else ''}; "
+            f"inputs already bad: {', '.join(bad) or 'none (the op itself produced them)'}"
+        )
+        return [Finding("nan", message, self.step, module or None, op, dict(origin))]
+
     def _finish_capture(self):
         from .graph import Graph
 
@@ -354,8 +479,10 @@ class Recorder:
                 self._pending.gradient(("param", name), param.grad.data)
             self._pending.norm(("param", name, "param_norm"), param.data)
             if self._before is not None and name in self._before:
-                change = self._before[name]
-                backend.array_module(change).subtract(param.data, change, out=change)
+                # a buffer of its own (reused), so the copy from before the update stays intact for
+                # judging the forward's inputs (:meth:`_find_nan_origin`)
+                change = self._changes[name] = _copy_into(self._changes.get(name), param.data)
+                backend.array_module(change).subtract(param.data, self._before[name], out=change)
                 self._pending.ratio(("param", name, "update_ratio"), change, param.data)
 
     def _record_graph(self):
@@ -366,11 +493,12 @@ class Recorder:
             self.graphs[signature] = Graph.from_events(self._ops, names=self.model)
         self.graph_of_step.append(self.step, {("graph",): float(list(self.graphs).index(signature))})
 
-    def _record_histograms(self):
+    def _record_histograms(self, modules):
+        """One histogram per module per step, over the same data as its statistics."""
         if self.step % self.histogram_every:
             return
-        for name, _, tensor in self._module_outputs:
-            counts, edges = stats.histogram(tensor.data, self.bins)
+        for name, _, data in modules:
+            counts, edges = stats.histogram(data, self.bins)
             self.histograms.append((self.step, name, counts, edges))
 
     def _remember_inputs(self, module, args):
@@ -437,20 +565,47 @@ def _copy_into(buffer, data):
     return buffer
 
 
-def _nonfinite_text(tensor):
-    return f"{int(stats.nonfinite_count(tensor.data))} NaN/Inf of {tensor.data.size}"
+def _event_alive(entry):
+    return any(r() is not None for r in entry[2])
+
+
+def _output_alive(entry):
+    return entry[2]() is not None
+
+
+def _pruned(entries, alive):
+    """``entries`` without those whose weakly held tensors died, and the length at which to prune
+    again; at most ``_MAX_PENDING_EVENTS`` kept (the latest)."""
+    live = [e for e in entries if alive(e)]
+    if len(live) > _MAX_PENDING_EVENTS:
+        live = live[-_MAX_PENDING_EVENTS // 2 :]
+    return live, max(_PRUNE_AT, 2 * len(live))
 
 
 def _ops_reaching(forward_events, root_ids):
-    """The forward events whose outputs the roots depend on, in engine order."""
+    """The forward events (as kept by ``Recorder._on_forward_op``) whose outputs the roots depend on,
+    in engine order, as :class:`OpEvent` again; and the ids of every tensor they reach from."""
     needed = set(root_ids)
     kept = []
-    for event in reversed(forward_events):
-        if any(o._id in needed for o in event.output_tensors):
-            kept.append(event)
-            needed.update(t._id for t in event.input_tensors if isinstance(t, Tensor))
+    new = tuple.__new__
+    for head, ins, outs, tail, infos in reversed(forward_events):
+        outputs = tuple(r() for r in outs)
+        if any(o is not None and o._id in needed for o in outputs):
+            if infos is not None and None in outputs:  # an unkept output of a multi-output op
+                outputs = tuple(_gone(info, head[4]) if o is None else o for o, info in zip(outputs, infos))
+            inputs = tuple(t() if t.__class__ is _Ref else t for t in ins)
+            kept.append(new(OpEvent, (*head, inputs, outputs, *tail)))
+            needed.update(t._id for t in inputs if isinstance(t, Tensor))
     kept.reverse()
-    return kept
+    return kept, needed
+
+
+def _gone(info, module):
+    from .graph import TensorNode, tensor_id
+
+    return TensorNode(
+        tensor_id(info.id), tuple(info.shape), info.dtype, info.device, "intermediate", True, module
+    )
 
 
 def _signature(ops):

@@ -46,3 +46,177 @@ def test_captured_gradients_are_the_ones_that_flowed_on_unrecorded_steps_too(eve
             if array is not None:
                 assert value.array.shape == array.shape
                 np.testing.assert_array_equal(value.array, array)
+
+
+def small_mlp(seed=0, din=4, width=8, dout=3):
+    gv.manual_seed(seed)
+    return nn.Sequential(nn.Linear(din, width), nn.ReLU(), nn.Linear(width, dout))
+
+
+def test_module_stats_come_from_the_forward_the_loss_depends_on():
+    model = small_mlp()
+    recorder = Recorder(model, histogram_every=1)
+    train = gv.tensor(np.random.RandomState(0).randn(16, 4).astype(np.float32))
+    test = gv.tensor(100 + np.random.RandomState(1).randn(5, 4).astype(np.float32))
+    with recorder:
+        for _ in range(3):
+            model(test)  # monitoring forwards, no no_grad
+        loss = model(train).sum()
+        model(test)  # an unrelated forward before backward
+        loss.backward()
+    np.testing.assert_allclose(
+        recorder.activation_stats("mean")["0"], [model[0](train).data.mean()], rtol=1e-5
+    )
+    assert sorted((name, int(counts.sum())) for _, name, counts, _ in recorder.histograms) == [
+        ("0", 128),
+        ("1", 128),
+        ("2", 48),
+    ]
+
+
+def test_a_module_called_twice_is_measured_over_both_calls_with_one_histogram():
+    gv.manual_seed(0)
+    shared = nn.Linear(4, 4)
+
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = shared
+
+        def forward(self, x):
+            return self.lin(gv.tanh(self.lin(x)))
+
+    model = Twice()
+    x = gv.tensor(np.random.RandomState(0).randn(5, 4).astype(np.float32))
+    recorder = Recorder(model, histogram_every=1)
+    with recorder:
+        (model(x) ** 2).sum().backward()
+    first = x.data @ shared.weight.data.T + shared.bias.data
+    second = np.tanh(first) @ shared.weight.data.T + shared.bias.data
+    both = np.concatenate([first.ravel(), second.ravel()])
+    np.testing.assert_allclose(recorder.activation_stats("mean")["lin"], [both.mean()], rtol=1e-5)
+    np.testing.assert_allclose(recorder.activation_stats("std")["lin"], [both.std()], rtol=1e-4)
+    assert [(s, n, int(c.sum())) for s, n, c, _ in recorder.histograms] == [(0, "lin", 40)]
+
+
+def test_forwards_without_backward_are_not_held():
+    model = nn.Sequential(nn.Linear(32, 256), nn.ReLU(), nn.Linear(256, 10))
+    x = gv.randn(64, 32)
+    recorder = Recorder(model)
+    with recorder:
+        for _ in range(10_000):
+            model(x)
+        assert len(recorder._events) <= 2 * 4096 and len(recorder._module_outputs) <= 2 * 4096
+        assert all(all(r() is None for r in e[2]) for e in recorder._events[:-3])
+        model(x).sum().backward()  # still records the step that comes
+    assert recorder.steps().tolist() == [0]
+
+
+def test_edge_norms_are_what_flowed_not_the_accumulated_or_clipped_grad():
+    gv.manual_seed(0)
+    shared = nn.Linear(4, 4)
+
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = shared
+
+        def forward(self, x):
+            return self.lin(gv.tanh(self.lin(x)))
+
+    model = Twice()
+    x = np.random.RandomState(0).randn(5, 4).astype(np.float32)
+    opt = gv.optim.SGD(model.parameters(), lr=0.1)
+    recorder = Recorder(model, optimizer=opt)
+    w = torch.tensor(shared.weight.data.copy())
+    b = torch.tensor(shared.bias.data.copy())
+    with recorder:
+        opt.zero_grad()
+        (model(gv.tensor(x)) ** 2).sum().backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1e-3)
+        opt.step()
+    w1, w2, b1, b2 = (t.clone().requires_grad_() for t in (w, w, b, b))
+    loss = ((torch.tanh(torch.tensor(x) @ w1.T + b1) @ w2.T + b2) ** 2).sum()
+    grads = torch.autograd.grad(loss, [w1, w2, b1, b2])
+    # ops in order: linear (first call), tanh, linear (second call), pow, sum; args (x, weight, bias)
+    edges = recorder.edge_norms()
+    expected = {(0, 1): grads[0], (2, 1): grads[1], (0, 2): grads[2], (2, 2): grads[3]}
+    for key, grad in expected.items():
+        np.testing.assert_allclose(edges[key], [grad.norm().item()], rtol=1e-5)
+
+
+def test_nan_origin_judges_inputs_as_the_forward_saw_them_not_after_the_update():
+    model = small_mlp()
+    opt = gv.optim.SGD(model.parameters(), lr=0.1)
+    x = np.random.RandomState(0).randn(16, 4).astype(np.float32)
+    x[3] = np.nan
+    recorder = Recorder(model, optimizer=opt)
+    with recorder:
+        opt.zero_grad()
+        F.cross_entropy(model(gv.tensor(x)), gv.tensor(np.zeros(16, dtype=np.int64))).backward()
+        opt.step()
+    assert np.isnan(model[0].weight.data).any()  # the update spread the NaN into the weights
+    origin = recorder.nan_origin
+    assert (origin["phase"], origin["op"], origin["module"]) == ("forward", "linear", "0")
+    assert origin["bad_inputs"] == ["input 0 (4 NaN/Inf of 64)"]
+
+
+def test_an_overflowing_norm_of_finite_gradients_is_no_nan_origin():
+    model = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 1))
+    recorder = Recorder(model)
+    with recorder, np.errstate(over="ignore"):
+        (model(gv.ones(2, 4)) * 1e20).sum().backward()
+    assert all(np.isfinite(p.grad.data).all() for p in model.parameters())
+    assert recorder.nan_origin is None
+    assert not [f for f in recorder.diagnose() if f.kind == "nan"]
+
+
+def test_gradient_accumulation_is_one_step_with_all_micro_batches():
+    model = small_mlp()
+    opt = gv.optim.SGD(model.parameters(), lr=0.1)
+    rng = np.random.RandomState(1)
+    x, y = rng.randn(16, 4).astype(np.float32), rng.randint(0, 3, 16)
+    recorder = Recorder(model, optimizer=opt, histogram_every=1).capture_step()
+    losses = []
+    with recorder:
+        opt.zero_grad()
+        for k in range(2):
+            loss = (
+                F.cross_entropy(model(gv.tensor(x[8 * k : 8 * k + 8])), gv.tensor(y[8 * k : 8 * k + 8])) / 2
+            )
+            losses.append(loss.item())
+            loss.backward()
+        hidden = model[0](gv.tensor(x)).data.copy()
+        opt.step()
+    np.testing.assert_allclose(recorder.losses()[1], [sum(losses)], rtol=1e-6)
+    np.testing.assert_allclose(recorder.activation_stats("mean")["0"], [hidden.mean()], rtol=1e-5)
+    assert sorted((n, int(c.sum())) for _, n, c, _ in recorder.histograms) == [
+        ("0", 128),
+        ("1", 128),
+        ("2", 48),
+    ]
+    captured = recorder.captured
+    ops = [r.op for r in captured.forward()]
+    assert ops[: len(ops) // 2] == ops[len(ops) // 2 :] and ops[:3] == ["linear", "relu", "linear"]
+    assert len(captured.backward()) == len(ops) and len(captured.leaf_grads()) == 2 * 4
+    np.testing.assert_allclose(captured.forward()[len(ops) // 2].inputs[0].array, x[8:])
+
+
+def test_break_on_nan_catches_a_nan_on_a_step_that_records_no_statistics():
+    from gradviz.trace.recorder import TrainingBreakpoint
+
+    model = small_mlp(din=4)
+    x, y = gv.randn(5, 4), gv.tensor(np.array([0, 1, 2, 0, 1]))
+    recorder = Recorder(model, every=2, break_on=["nan"])
+    broke = []
+    with recorder:
+        for i in range(4):
+            try:
+                model.zero_grad()
+                F.cross_entropy(model(x if i != 1 else x * float("nan")), y).backward()
+            except TrainingBreakpoint as stop:
+                broke.append((i, stop.findings[0].kind))
+    assert broke == [(1, "nan")]
+    origin = recorder.nan_origin
+    assert (origin["step"], origin["phase"], origin["op"], origin["module"]) == (1, "forward", "linear", "0")
+    assert origin["bad_inputs"] == ["input 0 (20 NaN/Inf of 20)"]
