@@ -1,9 +1,11 @@
 """Step capture: every op of one training step with its values and gradients, in engine order, for the
 step-through debugger to replay (forward op by op, then backward op by op).
 
-Values are copied to the host when the op runs, within a byte budget: a tensor that fits is kept whole;
-a larger one is kept as a summary (shape, min, max, mean, std, NaN/Inf count) plus a downsampled
-preview, and its record says so (``kept_whole`` is False).
+Values are copied to the host when the op runs, within a byte budget (``max_bytes``, never exceeded): a
+tensor that fits is kept whole; a larger one is kept as a summary (shape, min, max, mean, std, NaN/Inf
+count) plus a downsampled preview while the preview fits, and as the summary alone once the budget is
+spent. Its record says so (``kept_whole`` is False; ``has_preview``), and the capture counts them
+(``summarised``, ``without_preview``).
 """
 
 from dataclasses import dataclass, field
@@ -38,6 +40,10 @@ class Value:
     @property
     def kept_whole(self):
         return self.array is not None
+
+    @property
+    def has_preview(self):
+        return self.preview is not None
 
     @property
     def nbytes(self):
@@ -79,6 +85,8 @@ class StepCapture:
     max_bytes: int
     records: list = field(default_factory=list)
     bytes_used: int = 0
+    summarised: int = 0  # values kept as a summary (and a preview, while the budget allowed)
+    without_preview: int = 0  # of those, the ones kept as the summary alone: the budget was spent
     _graph: object = field(default=None, repr=False)
     _build_graph: object = field(default=None, repr=False)
     _seen: dict = field(default_factory=dict, repr=False)
@@ -133,7 +141,12 @@ class StepCapture:
             record.array = host.copy()
         else:
             record.known_summary = _summary(host)
-            record.preview = _downsample(host)
+            self.summarised += 1
+            preview = _downsample(host)
+            if self.bytes_used + preview.nbytes <= self.max_bytes:
+                record.preview = preview
+            else:
+                self.without_preview += 1
         self.bytes_used += record.nbytes
         return record
 

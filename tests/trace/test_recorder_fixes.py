@@ -220,3 +220,25 @@ def test_break_on_nan_catches_a_nan_on_a_step_that_records_no_statistics():
     origin = recorder.nan_origin
     assert (origin["step"], origin["phase"], origin["op"], origin["module"]) == (1, "forward", "linear", "0")
     assert origin["bad_inputs"] == ["input 0 (20 NaN/Inf of 20)"]
+
+
+@pytest.mark.parametrize("max_bytes", [0, 10_000, 200_000])
+def test_capture_never_exceeds_its_byte_budget_and_says_what_it_summarised(max_bytes):
+    gv.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
+    x, y = gv.randn(128, 64), gv.tensor(np.random.RandomState(0).randint(0, 10, 128))
+    recorder = Recorder(model, capture="values", max_bytes=max_bytes)
+    with recorder:
+        F.cross_entropy(model(x), y).backward()
+    captured = recorder.captured
+    values = {}
+    for record in captured.records:
+        found = [record.value] if hasattr(record, "value") else record.inputs + record.outputs
+        values.update((id(v), v) for v in found if hasattr(v, "nbytes"))
+    assert captured.bytes_used == sum(v.nbytes for v in values.values()) <= max_bytes
+    summarised = [v for v in values.values() if not v.kept_whole]
+    assert captured.summarised == len(summarised) > 0
+    assert captured.without_preview == sum(not v.has_preview for v in summarised)
+    assert all(v.summary["mean"] is not None for v in summarised)
+    if max_bytes == 0:
+        assert captured.without_preview == len(summarised)
