@@ -9,10 +9,14 @@ Use it as a context manager (``with Recorder(model): ...``), with ``attach()``/`
 ``Runner`` callback (``runner.add_callback(recorder)``).
 """
 
+import itertools
 import math
+import numbers
 import weakref
 from collections import deque
 from functools import partial
+
+import numpy as np
 
 from .. import backend
 from ..autograd import events
@@ -30,6 +34,7 @@ _PRUNE_AT = 4096  # held forward events / module outputs before the dead ones ar
 _ref = weakref.ref
 _Ref = weakref.ReferenceType
 ATTENTION_STEPS = 256  # steps of attention maps kept, for every attention layer
+MAX_GRAPHS = 64  # distinct step graphs kept (see Recorder._forget_graphs)
 
 
 class TrainingBreakpoint(StopTraining):
@@ -58,10 +63,16 @@ class Recorder:
         attention_sample=0,
         break_on=(),
     ):
-        if every < 1:
-            raise ValueError(f"Recorder: every must be >= 1, got {every}")
+        _check_count("every", every, 1)
+        _check_count("max_steps", max_steps, 4)
+        _check_count("histogram_every", histogram_every, 1)
+        _check_count("bins", bins, 1)
+        _check_count("attention_sample", attention_sample, 0)
+        _check_count("max_bytes", max_bytes, 0, numbers.Real)
         if capture not in (None, "values"):
             raise ValueError(f"Recorder: capture must be None or 'values', got {capture!r}")
+        if isinstance(break_on, str):  # one condition
+            break_on = (break_on,)
         unknown = set(break_on) - set(KINDS)
         if unknown:
             raise ValueError(f"Recorder: unknown break_on conditions {sorted(unknown)}; choose from {KINDS}")
@@ -81,6 +92,7 @@ class Recorder:
         self.attention = deque(maxlen=ATTENTION_STEPS)
         self.attention_inputs = deque(maxlen=ATTENTION_STEPS)
         self.graphs = {}
+        self._graph_positions = {}
         self.graph_of_step = SeriesStore(max_steps)
         self.step = 0
         self.captured = None
@@ -91,12 +103,27 @@ class Recorder:
         self._changes = {}
         self._attention_modules = []
         self._model_args = ()
+        self._depth = 0
+        self._histogram_bucket = None
         self._reset_step()
 
     # ---- attaching ----
     def attach(self, model=None, optimizer=None):
+        """Start observing (``model``/``optimizer`` replace the ones given to the constructor). Attaching
+        again to the same model and optimizer does nothing; to another one raises (``detach()`` first),
+        except for a recorder attached to no model, which then re-attaches to the model given."""
         if self._handles:
-            return self
+            other_model = model is not None and model is not self.model
+            other_optimizer = optimizer is not None and optimizer is not self.optimizer
+            if not (other_model or other_optimizer):
+                return self
+            if self.model is not None and (other_model or self.optimizer is not None and other_optimizer):
+                what = "a model" if other_model else "an optimizer"
+                raise RuntimeError(
+                    f"Recorder.attach: already attached; attaching to {what} other than the current one "
+                    "needs detach() first (or a second Recorder)"
+                )
+            self.detach()
         self.model = model if model is not None else self.model
         self.optimizer = optimizer if optimizer is not None else self.optimizer
         self._handles.append(events.subscribe(self._on_event))
@@ -116,22 +143,34 @@ class Recorder:
         return self
 
     def detach(self):
+        """Stop observing; a step in progress (a backward whose optimizer step was not seen) is dropped."""
         for handle in self._handles:
             handle.remove()
         self._handles = []
+        self._depth = 0
+        if self._ops is not None:
+            self._reset_step()
         return self
 
     def __enter__(self):
-        return self.attach()
+        """``with recorder:`` blocks nest: only the outermost one attaches and detaches."""
+        if self._depth == 0:
+            self.attach()
+        self._depth += 1
+        return self
 
     def __exit__(self, *exc):
-        self.detach()
+        self._depth -= 1
+        if self._depth <= 0:
+            self.detach()
 
     def on_train_begin(self, runner):
-        self.attach(runner.model, runner.optimizer)
+        """As a ``Runner`` callback (also inside ``with recorder:`` on the same model)."""
+        self.attach(runner.model, runner.optimizer)  # inside a with block: the same ones, or an error
+        self._depth += 1
 
     def on_train_end(self, runner):
-        self.detach()
+        self.__exit__()
 
     def optimizer_hooks(self, optimizer):
         return [
@@ -489,14 +528,41 @@ class Recorder:
         from .graph import Graph
 
         signature = _signature(self._ops)
-        if signature not in self.graphs:
+        positions = self._graph_positions
+        if len(positions) != len(self.graphs):  # graphs replaced (a loaded recording)
+            positions = self._graph_positions = {sig: i for i, sig in enumerate(self.graphs)}
+        position = positions.get(signature)
+        if position is None:
+            if len(self.graphs) >= MAX_GRAPHS:
+                self._forget_graphs()
+            position = positions[signature] = len(self.graphs)
             self.graphs[signature] = Graph.from_events(self._ops, names=self.model)
-        self.graph_of_step.append(self.step, {("graph",): float(list(self.graphs).index(signature))})
+        self.graph_of_step.append(self.step, {("graph",): float(position)})
+
+    def _forget_graphs(self):
+        """Keep the graphs of the steps still stored (the newest ``MAX_GRAPHS // 2`` of them when shapes
+        vary every step); older steps' graphs read as forgotten (NaN in ``graph_of_step``)."""
+        column = self.graph_of_step.columns.get(("graph",), [])
+        last_use = {}
+        for at, value in enumerate(column):
+            if value == value:  # not NaN
+                last_use[int(value)] = at
+        keep = sorted(sorted(last_use, key=last_use.get)[-(MAX_GRAPHS // 2) :])
+        renumber = {old: new for new, old in enumerate(keep)}
+        items = list(self.graphs.items())
+        self.graphs = {items[old][0]: items[old][1] for old in keep}
+        self._graph_positions = {sig: i for i, sig in enumerate(self.graphs)}
+        column[:] = [float(renumber[int(v)]) if v == v and int(v) in renumber else math.nan for v in column]
 
     def _record_histograms(self, modules):
-        """One histogram per module per step, over the same data as its statistics."""
-        if self.step % self.histogram_every:
+        """One histogram per module per step, over the same data as its statistics, at the first
+        recorded step of every ``histogram_every`` steps (with ``every=3, histogram_every=2``: steps 0,
+        3, 6, 9, ...; with ``every=3, histogram_every=10``: 0, 12, 21, 30, ...): the cadence asked for, as
+        closely as the recorded steps allow."""
+        bucket = self.step // self.histogram_every
+        if bucket == self._histogram_bucket:
             return
+        self._histogram_bucket = bucket
         for name, _, data in modules:
             counts, edges = stats.histogram(data, self.bins)
             self.histograms.append((self.step, name, counts, edges))
@@ -547,12 +613,42 @@ class Recorder:
         return {k[1:]: self.store.column(k)[1] for k in self.store.keys() if k[0] == "edge"}
 
     def graph(self, step=-1):
-        """The computation graph recorded for a step (the latest by default)."""
+        """The computation graph recorded for a step (the latest by default; None before any)."""
         steps, which = self.graph_of_step.column(("graph",))
         if not len(steps):
             return None
-        index = -1 if step == -1 else int(which[list(steps).index(step)])
-        return list(self.graphs.values())[int(which[-1]) if index == -1 else index]
+        if step == -1:
+            position = which[-1]
+        else:
+            at = int(np.searchsorted(steps, step))
+            if at == len(steps) or steps[at] != step:
+                raise ValueError(
+                    f"Recorder.graph: step {step} has no recorded graph; {len(steps)} steps are kept, "
+                    f"from {steps[0]} to {steps[-1]} (every={self.every}; older steps are thinned): "
+                    f"{_steps_text(steps)}"
+                )
+            position = which[at]
+        if math.isnan(position):
+            raise ValueError(
+                f"Recorder.graph: the graph of step {step} is no longer kept (at most {MAX_GRAPHS} "
+                "distinct graphs are; older ones are forgotten when shapes keep changing)"
+            )
+        return next(itertools.islice(self.graphs.values(), int(position), None))
+
+
+def _check_count(name, value, least, kind=numbers.Integral):
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "an integer" if kind is numbers.Integral else "a number"
+        raise TypeError(f"Recorder: {name} must be {what}, got {value!r}")
+    if value < least:
+        raise ValueError(f"Recorder: {name} must be >= {least}, got {value}")
+
+
+def _steps_text(steps, shown=8):
+    steps = [int(s) for s in steps]
+    if len(steps) <= 2 * shown:
+        return ", ".join(map(str, steps))
+    return f"{', '.join(map(str, steps[:shown]))}, ..., {', '.join(map(str, steps[-shown:]))}"
 
 
 def _copy_into(buffer, data):
@@ -608,8 +704,36 @@ def _gone(info, module):
     )
 
 
+_PLAIN = (bool, int, float, str, type(None))
+
+
 def _signature(ops):
-    return hash(tuple((e.op, e.module, tuple(o.data.shape for o in e.output_tensors)) for e in ops))
+    """A hash of the step's structure: ops, modules, wiring (each tensor by its order of first use, so
+    ``h * h`` differs from ``h * x``), shapes, dtypes and plain constants; blind to tensor ids."""
+    order = {}
+    parts = []
+    for e in ops:
+        ins = []
+        for t in e.input_tensors:
+            if isinstance(t, Tensor):
+                position = order.get(t._id)
+                if position is None:
+                    position = order[t._id] = len(order)
+                    data = t.data
+                    ins.append((position, data.shape, data.dtype.str, t.requires_grad))
+                else:
+                    ins.append(position)
+            else:
+                ins.append(t if t.__class__ in _PLAIN else t.__class__.__name__)
+        outs = []
+        for o in e.output_tensors:
+            if isinstance(o, Tensor):
+                order[o._id] = len(order)
+                outs.append((o.data.shape, o.data.dtype.str))
+            else:  # an output of a multi-output op that nobody kept
+                outs.append((o.shape, o.dtype))
+        parts.append((e.op, e.module, tuple(ins), tuple(outs)))
+    return hash(tuple(parts))
 
 
 def _sample_rows(args, sample):

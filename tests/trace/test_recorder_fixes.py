@@ -242,3 +242,107 @@ def test_capture_never_exceeds_its_byte_budget_and_says_what_it_summarised(max_b
     assert all(v.summary["mean"] is not None for v in summarised)
     if max_bytes == 0:
         assert captured.without_preview == len(summarised)
+
+
+def test_graph_identity_includes_wiring_and_dtypes():
+    gv.manual_seed(0)
+
+    class Swap(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(4, 4)
+            self.square = False
+
+        def forward(self, x):
+            h = self.a(x)
+            return (h * h).sum() if self.square else (h * x).sum()
+
+    model = Swap()
+    recorder = Recorder(model)
+    with recorder:
+        for square in (False, True):
+            model.square = square
+            model(gv.randn(2, 4)).backward()
+    muls = [[o for o in recorder.graph(s).ops.values() if o.op == "mul"][0] for s in (0, 1)]
+    assert muls[0].inputs[0] != muls[0].inputs[1] and muls[1].inputs[0] == muls[1].inputs[1]
+    linear = nn.Linear(3, 3)
+    recorder = Recorder(linear)
+    with recorder:
+        linear(gv.randn(2, 3)).sum().backward()
+        linear.to(gv.float64)
+        linear(gv.randn(2, 3, dtype=gv.float64)).sum().backward()
+    assert {t.dtype for t in recorder.graph(0).tensors.values()} == {"float32"}
+    assert {t.dtype for t in recorder.graph(1).tensors.values()} == {"float64"}
+
+
+def test_graphs_stay_bounded_when_shapes_vary_and_unknown_steps_are_explained():
+    from gradviz.trace.recorder import MAX_GRAPHS
+
+    gv.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
+    recorder = Recorder(model, max_steps=16)
+    with recorder:
+        for n in range(1, 301):
+            model(gv.randn(n, 8)).sum().backward()
+    assert len(recorder.graphs) <= MAX_GRAPHS
+    for step in recorder.steps()[-10:]:
+        x_node = recorder.graph(int(step)).tensors
+        assert any(t.shape == (int(step) + 1, 8) for t in x_node.values())
+    with pytest.raises(ValueError, match="step 7 has no recorded graph; .* from 0 to 299"):
+        recorder.graph(7)
+
+
+def test_histogram_cadence_follows_histogram_every_with_every():
+    model = small_mlp()
+    x, y = gv.randn(20, 4), gv.tensor(np.random.RandomState(1).randint(0, 3, 20))
+    recorder = Recorder(model, every=3, histogram_every=2)
+    with recorder:
+        for _ in range(10):
+            F.cross_entropy(model(x), y).backward()
+    assert sorted({s for s, *_ in recorder.histograms}) == [0, 3, 6, 9]
+    recorder = Recorder(model, every=1, histogram_every=4)
+    with recorder:
+        for _ in range(10):
+            F.cross_entropy(model(x), y).backward()
+    assert sorted({s for s, *_ in recorder.histograms}) == [0, 4, 8]
+
+
+def test_nested_with_blocks_and_attaching_elsewhere():
+    model = small_mlp()
+    x, y = gv.randn(5, 4), gv.tensor(np.array([0, 1, 2, 0, 1]))
+
+    def step():
+        F.cross_entropy(model(x), y).backward()
+
+    recorder = Recorder(model)
+    with recorder:
+        with recorder:
+            step()
+        step()  # still inside the outer block
+    step()  # outside
+    assert recorder.steps().tolist() == [0, 1]
+    recorder.attach()
+    assert recorder.attach(model) is recorder  # the same model: nothing to do
+    with pytest.raises(RuntimeError, match="detach"):
+        recorder.attach(nn.Linear(4, 3))
+    recorder.detach()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"histogram_every": 0}, ValueError, "histogram_every must be >= 1"),
+        ({"bins": 0}, ValueError, "bins must be >= 1"),
+        ({"every": 1.5}, TypeError, "every must be an integer"),
+        ({"max_steps": 2}, ValueError, "max_steps must be >= 4"),
+        ({"max_bytes": -1}, ValueError, "max_bytes must be >= 0"),
+        ({"break_on": ["nan", "typo"]}, ValueError, r"unknown break_on conditions \['typo'\]"),
+    ],
+)
+def test_constructor_arguments_are_checked_with_clear_messages(arguments, error, message):
+    with pytest.raises(error, match=message):
+        Recorder(**arguments)
+
+
+def test_break_on_accepts_one_condition_as_a_string():
+    assert Recorder(break_on="nan").break_on == ("nan",)
