@@ -5,6 +5,18 @@ forward ops are the recorded ops its loss depends on (evaluation passes under ``
 computations are left out). Statistics are computed on the device and fetched once per step
 (:mod:`.stats`); series live in a :class:`~.series.SeriesStore` whose memory is bounded.
 
+Rules worth knowing:
+
+* With an optimizer attached, several backward passes before ``step()`` (gradient accumulation) are one
+  step: it holds all their ops, its loss is the sum of their roots' values (accumulate ``loss / n``
+  to get the mean), and module statistics cover every micro-batch.
+* A module called several times in a step is measured over all its calls that the loss depends on
+  (their outputs together), with one histogram per step.
+* Forward ops and module outputs are held weakly until the backward: a forward whose outputs are
+  dropped without a backward costs nothing later.
+* Edge gradient norms are what flowed along the edge when it flowed (not ``.grad`` after
+  accumulation or clipping).
+
 Use it as a context manager (``with Recorder(model): ...``), with ``attach()``/``detach()``, or as a
 ``Runner`` callback (``runner.add_callback(recorder)``).
 """
@@ -200,7 +212,9 @@ class Recorder:
 
     @property
     def _captures_every_step(self):
-        """A breakpoint must find its step captured, so ``break_on`` captures every step (the latest kept)."""
+        """A breakpoint must find its step captured, so ``break_on`` captures every step (the latest kept).
+        On a step that records no statistics (``every`` > 1) only ``'nan'`` can be checked: from the
+        capture."""
         return self.capture_mode == "values" or bool(self.break_on)
 
     @property
@@ -317,7 +331,7 @@ class Recorder:
 
     def _forward_stats(self, start):
         """Activation statistics for activation ops, and NaN/Inf counts for every other op's output
-        (module outputs are measured at the step's end, over all their calls: :meth:`_module_stats`)."""
+        (module outputs are measured at the step's end, over all their calls: :meth:`_module_arrays`)."""
         ops = self._ops
         for index in range(start, len(ops)):
             event = ops[index]
