@@ -534,7 +534,7 @@ class Recorder:
             if self._before is not None and name in self._before:
                 # a buffer of its own (reused), so the copy from before the update stays intact for
                 # judging the forward's inputs (:meth:`_find_nan_origin`)
-                change = self._changes[name] = _copy_into(self._changes.get(name), param.data)
+                change = self._changes[name] = _buffer_like(self._changes.get(name), param.data)
                 backend.array_module(change).subtract(param.data, self._before[name], out=change)
                 self._pending.ratio(("param", name, "update_ratio"), change, param.data)
 
@@ -663,6 +663,14 @@ def _steps_text(steps, shown=8):
     if len(steps) <= 2 * shown:
         return ", ".join(map(str, steps))
     return f"{', '.join(map(str, steps[:shown]))}, ..., {', '.join(map(str, steps[-shown:]))}"
+
+
+def _buffer_like(buffer, data):
+    """``buffer`` when it fits ``data`` (same array type, shape and dtype), else a new empty array."""
+    fits = buffer is not None and buffer.__class__ is data.__class__
+    if fits and buffer.shape == data.shape and buffer.dtype == data.dtype:
+        return buffer
+    return backend.array_module(data).empty_like(data)
 
 
 def _copy_into(buffer, data):
