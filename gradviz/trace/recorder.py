@@ -384,12 +384,12 @@ class Recorder:
                 tensor = args[arg]
                 if isinstance(tensor, Tensor) and tensor.grad_fn is None:
                     # a leaf's gradient may become its .grad buffer, later summed into (tied weights,
-                    # accumulation) or clipped in place: measure what flowed now (a device scalar,
-                    # fetched with the rest at the step's end)
-                    self._leaf_edges[("edge", index, arg)] = data
+                    # accumulation) or clipped in place: its sum of squares is taken now (a device
+                    # scalar, fetched with the rest at the step's end)
                     flat = data.reshape(-1)
-                    data = backend.array_module(data).sqrt(flat.dot(flat)).reshape(1)
-                self._pending.norm(("edge", index, arg), data)
+                    self._leaf_edges[("edge", index, arg)] = (data, flat.dot(flat))
+                else:
+                    self._pending.norm(("edge", index, arg), data)
 
     def _before_update(self):
         """Keep the weights the optimizer is about to update, in buffers reused from step to step."""
@@ -416,10 +416,15 @@ class Recorder:
                 self._pending.activation(("module", name), data, kind)
             self._parameter_stats()
             values = self._pending.compute()
+            finite = self._pending.all_finite
+            if self._leaf_edges:
+                squares = stats._to_host([squares for _, squares in self._leaf_edges.values()])
+                values.update((key, math.sqrt(sq)) for key, sq in zip(self._leaf_edges, squares))
+                finite = finite and math.isfinite(sum(squares))
             if loss is not None:
                 values[("loss",)] = loss
             self.store.append(self.step, values)
-            if not self._pending.all_finite:
+            if not finite:
                 self._find_nan_origin(values)
             self._record_graph()
             self._record_histograms(modules)
@@ -463,7 +468,7 @@ class Recorder:
         suspects = [k for k, v in values.items() if k[0] == "edge" and not math.isfinite(v)]
         if suspects and not bad_forward:
             arrays = {key: m.data for _, key, m in self._pending.requests if key[0] == "edge"}
-            arrays.update(self._leaf_edges)
+            arrays.update((key, data) for key, (data, _) in self._leaf_edges.items())
             suspects = [k for k in suspects if stats.nonfinite_count(arrays[k])]
         bad_backward = sorted((k[1] for k in suspects), reverse=True)
         if bad_forward:
