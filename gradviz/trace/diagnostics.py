@@ -70,9 +70,9 @@ def _weights_in_order(recorder):
     The order is data-flow order: the order in which the step's recorded graph first uses each
     parameter (so a head registered before the body still comes last), with parameters the graph does
     not show after, in registration order. Dimensions come from the graph, else from the model, else
-    from what a loaded recording saved (``parameter_ndims``)."""
+    from what a loaded recording saved (``Recorder.parameter_ndims``)."""
     norms = _latest(recorder.gradient_flow())
-    ndims = _parameter_ndims(recorder)
+    ndims = recorder.parameter_ndims()
     graph = recorder.graph()
     order = {}
     if graph is not None:
@@ -84,12 +84,6 @@ def _weights_in_order(recorder):
                     ndims.setdefault(node.name, len(node.shape))
     order.update(dict.fromkeys(norms))
     return [(n, norms[n]) for n in order if ndims.get(n, 2) >= 2]
-
-
-def _parameter_ndims(recorder):
-    if recorder.model is not None:
-        return {n: p.ndim for n, p in recorder.model.named_parameters()}
-    return dict(getattr(recorder, "parameter_ndims", None) or {})
 
 
 def vanishing(recorder, t):

@@ -99,6 +99,7 @@ class Recorder:
         self.break_on = tuple(break_on)
         self.thresholds = Thresholds()
         self.nan_origin = None
+        self.saved_parameter_ndims = {}
         self.store = SeriesStore(max_steps)
         self.histograms = deque(maxlen=max(16, max_steps // max(histogram_every, 1)))
         self.attention = deque(maxlen=ATTENTION_STEPS)
@@ -610,6 +611,13 @@ class Recorder:
     def _by_name(self, group, stat):
         names = dict.fromkeys(k[1] for k in self.store.keys() if k[0] == group and k[2] == stat)
         return {name: self.store.column((group, name, stat))[1] for name in names}
+
+    def parameter_ndims(self):
+        """Each parameter's number of dimensions: from the model, or from the recording it was loaded
+        from (what the vanishing rule needs to leave biases out)."""
+        if self.model is not None:
+            return {name: p.ndim for name, p in self.model.named_parameters()}
+        return dict(self.saved_parameter_ndims)
 
     def gradient_flow(self, stat="grad_norm"):
         """{parameter name: per-step gradient L2 norms} (or another parameter statistic: grad_mean_abs,

@@ -29,7 +29,7 @@ def save(recorder, path):
             "attention": list(recorder.attention),
             "attention_inputs": [(step, list(rows)) for step, rows in recorder.attention_inputs],
             "nan_origin": recorder.nan_origin,
-            "parameter_ndims": _parameter_ndims(recorder),
+            "parameter_ndims": recorder.parameter_ndims(),
             "captured": None if recorder.captured is None else _capture_state(recorder.captured),
         },
         path,
@@ -57,7 +57,7 @@ def load(path):
     )
     recorder.attention_inputs.extend((step, tuple(rows)) for step, rows in state.get("attention_inputs", ()))
     recorder.nan_origin = state["nan_origin"]
-    recorder.parameter_ndims = dict(state.get("parameter_ndims") or {})
+    recorder.saved_parameter_ndims = dict(state.get("parameter_ndims") or {})
     recorder.captured = None if state["captured"] is None else _capture(state["captured"])
     return recorder
 
@@ -101,13 +101,6 @@ def _validate(state, path):
         lost = [key for key in needed if not isinstance(arrays, dict) or key not in arrays]
         if lost:
             raise io.CheckpointError(f"{path}: the recording's {name!r} has no arrays {', '.join(lost)}")
-
-
-def _parameter_ndims(recorder):
-    """Each parameter's number of dimensions (what the vanishing rule needs to leave biases out)."""
-    if recorder.model is not None:
-        return {name: p.ndim for name, p in recorder.model.named_parameters()}
-    return dict(getattr(recorder, "parameter_ndims", None) or {})
 
 
 def _store_state(store):
@@ -158,13 +151,21 @@ def _capture_state(capture):
         "step": capture.step,
         "max_bytes": capture.max_bytes,
         "bytes_used": capture.bytes_used,
+        "summarised": capture.summarised,
+        "without_preview": capture.without_preview,
         "records": records,
         "graph": None if capture.graph is None else capture.graph.to_dict(),
     }
 
 
 def _capture(state):
-    capture = StepCapture(state["step"], state["max_bytes"], bytes_used=state["bytes_used"])
+    capture = StepCapture(
+        state["step"],
+        state["max_bytes"],
+        bytes_used=state["bytes_used"],
+        summarised=state.get("summarised", 0),  # recordings saved before these counts existed
+        without_preview=state.get("without_preview", 0),
+    )
     for record in state["records"]:
         record = dict(record)
         if record.pop("leaf"):

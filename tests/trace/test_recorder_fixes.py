@@ -223,7 +223,7 @@ def test_break_on_nan_catches_a_nan_on_a_step_that_records_no_statistics():
 
 
 @pytest.mark.parametrize("max_bytes", [0, 10_000, 200_000])
-def test_capture_never_exceeds_its_byte_budget_and_says_what_it_summarised(max_bytes):
+def test_capture_never_exceeds_its_byte_budget_and_says_what_it_summarised(max_bytes, tmp_path):
     gv.manual_seed(0)
     model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
     x, y = gv.randn(128, 64), gv.tensor(np.random.RandomState(0).randint(0, 10, 128))
@@ -242,6 +242,13 @@ def test_capture_never_exceeds_its_byte_budget_and_says_what_it_summarised(max_b
     assert all(v.summary["mean"] is not None for v in summarised)
     if max_bytes == 0:
         assert captured.without_preview == len(summarised)
+    recorder.save(tmp_path / "run.gvrec")
+    loaded = Recorder.load(tmp_path / "run.gvrec").captured
+    assert (loaded.bytes_used, loaded.summarised, loaded.without_preview) == (
+        captured.bytes_used,
+        captured.summarised,
+        captured.without_preview,
+    )
 
 
 def test_graph_identity_includes_wiring_and_dtypes():
