@@ -74,19 +74,23 @@ def test_module_stats_come_from_the_forward_the_loss_depends_on():
     ]
 
 
-def test_a_module_called_twice_is_measured_over_both_calls_with_one_histogram():
+class _Twice(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.lin(gv.tanh(self.lin(x)))
+
+
+def _one_linear_called_twice():
     gv.manual_seed(0)
-    shared = nn.Linear(4, 4)
+    model = _Twice()
+    return model, model.lin
 
-    class Twice(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = shared
 
-        def forward(self, x):
-            return self.lin(gv.tanh(self.lin(x)))
-
-    model = Twice()
+def test_a_module_called_twice_is_measured_over_both_calls_with_one_histogram():
+    model, shared = _one_linear_called_twice()
     x = gv.tensor(np.random.RandomState(0).randn(5, 4).astype(np.float32))
     recorder = Recorder(model, histogram_every=1)
     with recorder:
@@ -113,18 +117,7 @@ def test_forwards_without_backward_are_not_held():
 
 
 def test_edge_norms_are_what_flowed_not_the_accumulated_or_clipped_grad():
-    gv.manual_seed(0)
-    shared = nn.Linear(4, 4)
-
-    class Twice(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = shared
-
-        def forward(self, x):
-            return self.lin(gv.tanh(self.lin(x)))
-
-    model = Twice()
+    model, shared = _one_linear_called_twice()
     x = np.random.RandomState(0).randn(5, 4).astype(np.float32)
     opt = gv.optim.SGD(model.parameters(), lr=0.1)
     recorder = Recorder(model, optimizer=opt)
