@@ -176,12 +176,33 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         out = array_module(x).maximum(x, 0)
-        ctx.mask = out > 0
+        ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * wrap(ctx.mask)
+        (out,) = ctx.saved_tensors
+        return ReluBackward.apply(grad, out)
+
+
+class ReluBackward(Function):
+    """``grad`` where the output is positive, else 0 (PyTorch's ``threshold_backward``). An op of its
+    own so that a gradient taken with ``create_graph`` depends on ``x`` (with derivative 0), as in
+    PyTorch. It multiplies by the mask: numpy's ``where`` is about 10x slower on a random mask, at the
+    price that an infinite ``grad`` gives NaN where the unit is off (PyTorch gives 0)."""
+
+    @staticmethod
+    def forward(ctx, grad, out):
+        ctx.save_for_backward(out)
+        return grad * (out > 0)
+
+    @staticmethod
+    def backward(ctx, grad_grad):
+        (out,) = ctx.saved_tensors
+        need_grad, need_out = ctx.needs_input_grad
+        d_grad = ReluBackward.apply(grad_grad, out) if need_grad else None
+        d_out = wrap(array_module(grad_grad.data).zeros_like(grad_grad.data)) if need_out else None
+        return d_grad, d_out
 
 
 class Clamp(Function):
@@ -247,12 +268,12 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        """Selects rather than multiplies by the mask, so an infinite gradient gives 0, not NaN, to
-        the side that was not chosen (as PyTorch)."""
+        """Multiplies by the mask (numpy's ``where`` is about 10x slower on a random mask), so an
+        infinite gradient gives NaN to the side that was not chosen, where PyTorch gives 0."""
         keep = wrap(ctx.condition)
         _, a, b = ctx.inputs
-        ga = sum_to(where(keep, grad, 0.0), a.data.shape) if ctx.needs_input_grad[1] else None
-        gb = sum_to(where(keep, 0.0, grad), b.data.shape) if ctx.needs_input_grad[2] else None
+        ga = sum_to(grad * keep, a.data.shape) if ctx.needs_input_grad[1] else None
+        gb = sum_to(grad * ~keep, b.data.shape) if ctx.needs_input_grad[2] else None
         return None, ga, gb
 
 

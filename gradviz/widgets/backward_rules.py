@@ -34,6 +34,7 @@ RULES = {
     "sigmoid": "grad_x = grad · σ(x) · (1 - σ(x))",
     "sigmoid_backward": "the derivative of grad · y · (1 - y): the second-order part of sigmoid",
     "relu": "grad_x = grad where x > 0, else 0",
+    "relu_backward": "the derivative of grad where x > 0: passes grad_grad where x > 0; 0 for x",
     "leaky_relu": "grad_x = grad where x > 0, else grad · negative_slope",
     "gelu": "grad_x = grad · (Φ(x) + x·φ(x)), Φ/φ the normal CDF/density (tanh form if approximate)",
     "gelu_backward": "the derivative of grad · gelu'(x): the second-order part of gelu",
