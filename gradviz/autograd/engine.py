@@ -12,7 +12,7 @@ from .. import backend
 from ..errors import DeviceError, DtypeError, GraphError, ShapeError
 from .events import BackwardPass, GradAccumulated, backward_event, clock, emit, muted, next_seq, observers
 from .grad_mode import set_grad_enabled
-from .tensor import Tensor, mark_written, wrap
+from .tensor import Tensor, grad_mismatches, mark_written, wrap
 
 _by_id = attrgetter("id")
 
@@ -190,7 +190,7 @@ def _output_grads(node, grads, sink):
     if node._output_hooks:
         for nr, hooks in node._output_hooks.items():
             if grads[nr] is not None:
-                grads[nr] = _run_hooks(None, grads[nr], hooks)
+                grads[nr] = _run_hooks(hooks, grads[nr])
     if node._retained:
         for nr, ref in node._retained.items():
             tensor = ref()
@@ -207,38 +207,37 @@ def _output_grads(node, grads, sink):
     return grads
 
 
-def _run_hooks(tensor, g, hooks=None):
-    """Apply a leaf ``tensor``'s hooks (or a node output's ``hooks``) in order. A hook may replace the
-    gradient only by one of the same dtype, device and shape, checked as PyTorch does."""
-    for hook in tensor._hooks if hooks is None else hooks:
+def _run_hooks(hooks, g):
+    """Apply tensor hooks in order; a hook may replace the gradient by one of the same shape, dtype and
+    device (checked as PyTorch does), or return None to keep it."""
+    for hook in hooks:
         replaced = hook(g)
-        if replaced is None:
-            continue
-        if not (
-            isinstance(replaced, Tensor)
-            and replaced.dtype == g.dtype
-            and replaced.device == g.device
-            and replaced.data.shape == g.data.shape
-        ):
-            name = f"register_hook: hook '{getattr(hook, '__name__', type(hook).__name__)}'"
-            if not isinstance(replaced, Tensor):
-                raise TypeError(f"{name} returned {type(replaced).__name__}; return a Tensor or None")
-            if replaced.dtype != g.dtype:
-                raise DtypeError(
-                    f"{name} has changed the type of value (was {g.dtype} got {replaced.dtype}); return a "
-                    f"gradient of dtype {g.dtype}, e.g. with .to({g.dtype})"
-                )
-            if replaced.device != g.device:
-                raise DeviceError(
-                    f"{name} has changed the device of value (was {g.device} got {replaced.device}); "
-                    f"return a gradient on {g.device}"
-                )
-            raise ShapeError(
-                f"{name} has changed the size of value: it returned shape {tuple(replaced.shape)} for a "
-                f"gradient of shape {tuple(g.shape)}; return a gradient of the same shape (None keeps it)"
-            )
-        g = replaced
+        if replaced is not None:
+            _check_hook_result(hook, g, replaced)
+            g = replaced
     return g
+
+
+def _check_hook_result(hook, g, replaced):
+    name = f"register_hook: hook '{getattr(hook, '__name__', type(hook).__name__)}'"
+    if not isinstance(replaced, Tensor):
+        raise TypeError(f"{name} returned {type(replaced).__name__}; return a Tensor or None")
+    problems = grad_mismatches(replaced, g)
+    if "dtype" in problems:
+        raise DtypeError(
+            f"{name} has changed the type of value (was {g.dtype} got {replaced.dtype}); return a "
+            f"gradient of dtype {g.dtype}, e.g. with .to({g.dtype})"
+        )
+    if "device" in problems:
+        raise DeviceError(
+            f"{name} has changed the device of value (was {g.device} got {replaced.device}); "
+            f"return a gradient on {g.device}"
+        )
+    if "shape" in problems:
+        raise ShapeError(
+            f"{name} has changed the size of value: it returned shape {tuple(replaced.shape)} for a "
+            f"gradient of shape {tuple(g.shape)}; return a gradient of the same shape (None keeps it)"
+        )
 
 
 class _IntoGrad:
@@ -256,7 +255,7 @@ class _IntoGrad:
 
     def leaf(self, tensor, g, observed):
         if tensor._hooks:
-            g = _run_hooks(tensor, g)
+            g = _run_hooks(tensor._hooks, g)
         if self.only is not None and id(tensor) not in self.only:
             return
         grad = tensor._grad
@@ -302,7 +301,7 @@ class _Capture:
 
     def leaf(self, tensor, g, observed):
         if tensor._hooks:
-            g = _run_hooks(tensor, g)
+            g = _run_hooks(tensor._hooks, g)
         for i, t in enumerate(self.inputs):
             if t is tensor:
                 self._put(i, g)

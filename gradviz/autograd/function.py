@@ -22,7 +22,7 @@ from ..errors import GradvizError, GraphError, ShapeError
 from .events import clock, forward_event, observers
 from .grad_mode import state as grad_state
 from .scope import scope
-from .tensor import RemovableHandle, Tensor, link_view, wrap, writes, written_after
+from .tensor import RemovableHandle, Tensor, wrap, writes, written_after
 
 _node_ids = itertools.count()
 _GENERIC = np.generic
@@ -142,9 +142,6 @@ class Function:
             outputs = tuple(wrap(np.asarray(r) if isinstance(r, _GENERIC) else r) for r in raw)
         else:
             outputs = (wrap(np.asarray(raw) if isinstance(raw, _GENERIC) else raw),)
-        for out in outputs:
-            if out.data.base is not None:
-                link_view(out, args)
         if record and grad_state.enabled and cls.differentiable:
             ctx._connect(args, needs, arrays, outputs)
         elif observed:
@@ -196,10 +193,7 @@ def _owner(array, args, arrays, outputs):
     for arg, a in zip(args, arrays):
         if array is a and isinstance(arg, Tensor):
             return arg
-    constant = wrap(array)
-    if array.base is not None:
-        link_view(constant, args)
-    return constant
+    return wrap(array)
 
 
 def _refuse_overwritten(node, saved):

@@ -7,6 +7,7 @@ by ``gradviz.ops.methods`` so that this file holds only the data-and-graph side 
 import copy
 import itertools
 import weakref
+from functools import partial
 
 import numpy as np
 
@@ -27,8 +28,6 @@ class Tensor:
         "_output_nr",
         "_id",
         "_hooks",
-        "_base",
-        "_written",
         "__weakref__",
     )
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's reflected operators
@@ -198,10 +197,8 @@ class Tensor:
 
     def detach(self):
         """A new leaf sharing this tensor's data; an in-place write to either is seen by the other's
-        saved-for-backward check (PyTorch shares the version counter the same way)."""
-        detached = Tensor(self.data)
-        detached._base = _root(self)
-        return detached
+        saved-for-backward check, which follows the memory (PyTorch shares the version counter)."""
+        return Tensor(self.data)
 
     def detach_(self):
         self.grad_fn = None
@@ -248,57 +245,63 @@ class Tensor:
 
 
 class _WriteClock:
-    """Counts in-place writes. A graph node notes the count when it saves tensors for backward, and a
-    tensor notes the count of its last write, so ``written since saved`` is one comparison: PyTorch's
-    version counters, with one clock for all tensors. Views share the clock entry of the tensor whose
-    memory they look at (``_base``)."""
+    """Counts in-place writes, and keeps the count of the last write into each buffer, keyed by the
+    array that owns the memory (``backend.memory_owner``), so views and detached tensors share it. A
+    graph node notes the count when it saves tensors, so ``written since saved`` is one lookup, and
+    only writes pay for it, not ops: PyTorch's version counters, with one clock for all tensors."""
 
-    __slots__ = ("now",)
+    __slots__ = ("now", "last")
 
     def __init__(self):
         self.now = 0
+        self.last = {}  # id(owner) -> [weak reference to the owner, count of its last write]
 
 
 writes = _WriteClock()
 
 
-def _root(tensor):
-    """The tensor owning the memory ``tensor`` looks at (itself unless it is a view or a detach)."""
-    base = getattr(tensor, "_base", None)
-    return tensor if base is None else base
-
-
 def mark_written(tensor):
+    owner = backend.memory_owner(tensor.data)
     writes.now += 1
-    _root(tensor)._written = writes.now
+    entry = writes.last.get(id(owner))
+    if entry is not None and entry[0]() is owner:
+        entry[1] = writes.now
+    else:
+        writes.last[id(owner)] = [weakref.ref(owner, partial(_forget, id(owner))), writes.now]
+
+
+def _forget(key, ref):
+    entry = writes.last.get(key)
+    if entry is not None and entry[0] is ref:
+        del writes.last[key]
 
 
 def written_after(tensor, count):
-    return getattr(_root(tensor), "_written", 0) > count
+    owner = backend.memory_owner(tensor.data)
+    entry = writes.last.get(id(owner))
+    return entry is not None and entry[0]() is owner and entry[1] > count
 
 
-def link_view(view, args):
-    """Make ``view`` share the write record of the tensor argument whose memory its data looks at."""
-    owner = backend.memory_owner(view.data)
-    for arg in args:
-        if isinstance(arg, Tensor) and backend.memory_owner(arg.data) is owner:
-            view._base = _root(arg)
-            return
+def grad_mismatches(grad, tensor):
+    """How ``grad`` fails to be a gradient for ``tensor``: {"shape"/"dtype"/"device": (got, expected)}."""
+    found = {}
+    if grad.data.shape != tensor.data.shape:
+        found["shape"] = (tuple(grad.data.shape), tuple(tensor.data.shape))
+    if grad.data.dtype != tensor.data.dtype:
+        found["dtype"] = (grad.dtype, tensor.dtype)
+    if grad.device != tensor.device:
+        found["device"] = (grad.device, tensor.device)
+    return found
 
 
 def _check_grad_fits(tensor, grad):
     if not isinstance(grad, Tensor):
         raise TypeError(f"assigned grad must be a Tensor or None, got {type(grad).__name__}")
-    problems = []
-    if grad.data.shape != tensor.data.shape:
-        problems.append(f"shape {tuple(grad.data.shape)} instead of {tuple(tensor.data.shape)}")
-    if grad.data.dtype != tensor.data.dtype:
-        problems.append(f"dtype {grad.dtype} instead of {tensor.dtype}")
-    if grad.device != tensor.device:
-        problems.append(f"device {grad.device} instead of {tensor.device}")
+    problems = grad_mismatches(grad, tensor)
     if problems:
+        described = " and ".join(f"{what} {got} instead of {want}" for what, (got, want) in problems.items())
         raise ValueError(
-            f"assigned grad has {' and '.join(problems)}: a tensor's .grad must match it; "
+            f"assigned grad has {described}: a tensor's .grad must match it; "
             "convert it first, e.g. with .reshape, .to(dtype) or .to(device)"
         )
 

@@ -119,11 +119,18 @@ def device_of(data):
 
 
 def memory_owner(data):
-    """The array whose memory ``data`` looks at: ``data`` itself unless it is a view."""
+    """The array whose memory ``data`` looks at: ``data`` itself unless it is a view of another array
+    (numpy and CuPy point every view at the array that owns the memory); on the simulated device, the
+    host array underneath."""
     if data.__class__ is simulated.SimArray:
         data = data._a
     base = data.base
-    return data if base is None else base
+    return base if base is not None and base.__class__ is data.__class__ else data
+
+
+def is_view(data):
+    host = data._a if data.__class__ is simulated.SimArray else data
+    return memory_owner(data) is not host
 
 
 def to_device(data, target):

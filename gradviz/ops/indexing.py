@@ -282,7 +282,7 @@ def _record_setitem(self, key, accumulate, value):
             "are recorded; write under `with gradviz.no_grad():` (as initialisers do), or write into a "
             "clone: y = x.clone(); y[...] = ..."
         )
-    if getattr(self, "_base", None) is not None:
+    if backend.is_view(self.data):
         raise GraphError(
             "__setitem__: writing a value that requires grad into a view of another tensor is not "
             "recorded; index the tensor the view comes from directly, e.g. x[0, 1] = v instead of "
@@ -321,8 +321,6 @@ def _value_array(value, data):
 
 
 def _write(data, key, value):
-    if isinstance(value, Tensor):
-        value = value.data
     try:
         data[key] = value
     except IndexError as exc:

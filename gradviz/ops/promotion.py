@@ -80,7 +80,7 @@ def result_type(*operands):
 def promote(*operands, floating=False):
     """``operands`` cast to their result type (the default dtype if ``floating`` and that type is not
     floating, as ``/`` does)."""
-    if not floating and _with_a_bool_array(*operands):
+    if not floating and _with_a_bool_array(operands):
         return operands
     dtype = result_type(*operands)
     if floating and dtype.kind != "f":
@@ -88,10 +88,13 @@ def promote(*operands, floating=False):
     return cast(dtype, *operands)
 
 
-def _with_a_bool_array(a, b=None, *more):
+def _with_a_bool_array(operands):
     """Two arrays of one kind, one of them bool: numpy's result type is PyTorch's already (bool never
     widens the other), so the mask in ``grad * mask`` is not copied into a float array first."""
-    if more or a.__class__ is not b.__class__ or not hasattr(a, "dtype"):
+    if len(operands) != 2:
+        return False
+    a, b = operands
+    if a.__class__ is not b.__class__ or not hasattr(a, "dtype"):
         return False
     return a.dtype.kind == "b" or b.dtype.kind == "b"
 

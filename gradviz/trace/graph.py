@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
+from .. import backend
 from ..autograd import events
 from ..autograd.tensor import Tensor
 from ..errors import GraphError
@@ -561,7 +562,7 @@ class GraphBuilder:
     def _track(self, tensor):
         tid = tensor_id(tensor)
         self._by_data[id(tensor.data)] = (tid, tensor.data)
-        self._by_root.setdefault(id(_root_array(tensor.data)), []).append((tid, tensor.data))
+        self._by_root.setdefault(id(backend.memory_owner(tensor.data)), []).append((tid, tensor.data))
 
     def _argument(self, value, op_name):
         """A Constant, or (in a program) a TensorKey when ``value`` holds arrays of the program's tensors."""
@@ -615,7 +616,7 @@ class GraphBuilder:
         within that tensor's memory (a larger captured tensor an input was sliced from is not one)."""
         if not isinstance(array, np.ndarray):
             return None  # device arrays: only exact data identity is recognised
-        for tid, data in self._by_root.get(id(_root_array(array)), ()):
+        for tid, data in self._by_root.get(id(backend.memory_owner(array)), ()):
             if isinstance(data, np.ndarray) and array.size:
                 low, high = byte_bounds(array)
                 data_low, data_high = byte_bounds(data)
@@ -716,13 +717,6 @@ class _Named:
 
     def reshape(self, shape):
         return _Named(f"{self.tid}.reshape{tuple(shape)}")
-
-
-def _root_array(array):
-    """The array whose buffer ``array`` views (itself if it owns its memory)."""
-    while getattr(array, "base", None) is not None and hasattr(array.base, "shape"):
-        array = array.base
-    return array
 
 
 def _op_outline(graph):

@@ -338,7 +338,7 @@ class Recorder:
             event = ops[index]
             op = event.op if event.op in ACTIVATION_OPS else None
             for out in event.output_tensors:
-                if out.__class__ is not Tensor and not isinstance(out, Tensor):
+                if not isinstance(out, Tensor):
                     continue  # an output of a multi-output op that nobody kept
                 if out.data.dtype.kind != "f":
                     continue
@@ -419,7 +419,7 @@ class Recorder:
             values = self._pending.compute()
             finite = self._pending.all_finite
             if self._leaf_edges:
-                squares = stats._to_host([squares for _, squares in self._leaf_edges.values()])
+                squares = stats.fetch([squares for _, squares in self._leaf_edges.values()])
                 values.update((key, math.sqrt(sq)) for key, sq in zip(self._leaf_edges, squares))
                 finite = finite and math.isfinite(sum(squares))
             if loss is not None:
@@ -480,8 +480,9 @@ class Recorder:
             for i, t in enumerate(event.input_tensors):
                 if isinstance(t, Tensor) and t.data.dtype.kind == "f":
                     data = before.get(names.get(id(t)), t.data)
-                    if stats.nonfinite_count(data):
-                        bad.append(f"input {i} ({int(stats.nonfinite_count(data))} NaN/Inf of {data.size})")
+                    count = int(stats.nonfinite_count(data))
+                    if count:
+                        bad.append(f"input {i} ({count} NaN/Inf of {data.size})")
             phase = "forward"
         elif bad_backward:
             event, bad, phase = self._ops[bad_backward[0]], [], "backward"
@@ -689,9 +690,7 @@ def _buffer_like(buffer, data):
 def _copy_into(buffer, data):
     """``data`` copied into ``buffer`` when it fits (same array type, shape and dtype), else into a new
     array."""
-    fits = buffer is not None and buffer.__class__ is data.__class__
-    if not (fits and buffer.shape == data.shape and buffer.dtype == data.dtype):
-        return data.copy()
+    buffer = _buffer_like(buffer, data)
     backend.array_module(data).copyto(buffer, data)
     return buffer
 

@@ -86,7 +86,7 @@ class Batch:
                 reduced.append(flat.dot(flat))
             else:
                 reduced.extend(_reductions(flat, m.wanted, m.saturation))
-        host = _to_host(reduced)
+        host = fetch(reduced)
         self.all_finite = math.isfinite(sum(host))
         values = iter(host)
         for m in measured:
@@ -201,7 +201,7 @@ def _centred(measured):
         m.mean = flat.dtype.type(m.mean)  # the shift, as the device subtracts it
         centred = xp.subtract(flat, m.mean, out=_scratch(flat))
         reduced.extend((centred.dot(centred), centred.dot(_ones(flat))))
-    host = iter(_to_host(reduced))
+    host = iter(fetch(reduced))
     for m in again:
         squares, offset = next(host), next(host) / m.data.size  # offset: the mean's rounding
         m.variance = squares / m.data.size - offset * offset
@@ -242,7 +242,7 @@ def _nonfinite(result, key, m):
     result[key] = _finite_or_count(m.squares, m.data)
 
 
-def _to_host(values):
+def fetch(values):
     """The values as host floats, with one device-to-host copy for device data."""
     if not values or isinstance(values[0], _HOST_TYPES):
         return [float(v) for v in values]
@@ -262,10 +262,10 @@ def histogram(data, bins):
     values = data.reshape(-1)
     if values.size == 0:
         values = xp.zeros(1, dtype=data.dtype)
-    low, high = _to_host([values.min(), values.max()])
+    low, high = fetch([values.min(), values.max()])
     if not (math.isfinite(low) and math.isfinite(high)):
         values = values[xp.isfinite(values)]
-        low, high = _to_host([values.min(), values.max()]) if values.size else (0.0, 0.0)
+        low, high = fetch([values.min(), values.max()]) if values.size else (0.0, 0.0)
     if low == high:
         low, high = low - 0.5, high + 0.5
     # positions in float32 at least: ``values - low`` in float16 overflows for a range above 65504
