@@ -83,7 +83,6 @@ class StepDebugger(widgets.VBox):
             self.go(0 if key == "Home" else len(self.stepper) - 1)
 
     def _show(self):
-        self.title.value = f"<b>{html.escape(self.stepper.title())}</b>"
         self.graph_view.highlight(self.stepper.highlighted(), self.stepper.node_labels())
         rows = self.stepper.panel()
         self.panel.value = "".join(
@@ -91,6 +90,7 @@ class StepDebugger(widgets.VBox):
             for label, value in rows
         )
         self.graph_view.detail.replace(value_figure(*self._value_and_grad()))
+        self.title.value = f"<b>{html.escape(self.stepper.title())}</b>"  # last: the view is updated
 
     def _value_and_grad(self):
         """What the side plots show: an op's output in forward, the gradient it sends in backward."""

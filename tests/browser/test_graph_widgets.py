@@ -73,8 +73,8 @@ def test_a_reloaded_page_shows_the_current_state(run_notebook, tmp_path, artifac
     for _ in range(3):
         page.locator(".gradviz-next").click()
     page.wait_for_function(f"() => ({TITLE})().startsWith('4/')")
+    page.wait_for_timeout(4000)  # the views' state is re-synced at most 2 s after a change
     widths = page.evaluate(DEBUGGER_WIDTHS)
-    page.wait_for_timeout(2500)  # the views' state is re-synced once the kernel is idle (2 s)
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")  # outputs name the widgets
     page.reload()
     page.wait_for_selector(".gradviz-step-debugger .gradviz-graph.js-plotly-plot .main-svg", timeout=60_000)
