@@ -1,20 +1,19 @@
 """The backward engine: reverse mode over the graph the forward pass recorded.
 
-Node ids grow in creation order and every node is created after the nodes of its inputs, so sorting the
-reachable nodes by id, newest first, is a topological order: each node runs once, after every consumer
-of its outputs has sent its gradient. Traversal is iterative (no recursion limit on deep graphs), and a
-node's inputs are an ordered tuple, so ``a * a`` sends two gradients to ``a``.
+Node ids grow in creation order and every node is created after the nodes of its inputs, so running
+the waiting nodes newest first (a heap keyed by id) is a topological order: a node runs once, after
+every consumer of its outputs has sent its gradient, and only nodes a gradient reaches are visited.
+Traversal is iterative (no recursion limit on deep graphs), and a node's inputs are an ordered tuple, so
+``a * a`` sends two gradients to ``a``.
 """
 
-from operator import attrgetter
+from heapq import heappop, heappush
 
 from .. import backend
 from ..errors import DeviceError, DtypeError, GraphError, ShapeError
 from .events import BackwardPass, GradAccumulated, backward_event, clock, emit, muted, next_seq, observers
 from .grad_mode import set_grad_enabled
 from .tensor import Tensor, grad_mismatches, mark_written, wrap
-
-_by_id = attrgetter("id")
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -85,38 +84,24 @@ def _root_grad(root, g, caller):
     return g
 
 
-def _reachable(roots):
-    stack = [r.grad_fn for r in roots if r.grad_fn is not None]
-    seen = set(stack)
-    while stack:
-        node = stack.pop()
-        if node.inputs is None:
-            continue
-        for inp, need in zip(node.inputs, node.needs_input_grad):
-            if need and inp.grad_fn is not None and inp.grad_fn not in seen:
-                seen.add(inp.grad_fn)
-                stack.append(inp.grad_fn)
-    return sorted(seen, key=_by_id, reverse=True)
-
-
 def _run(roots, root_grads, retain_graph, create_graph, sink):
     observed = bool(observers.subscribers)
     if observed:
         emit(BackwardPass("begin", next_seq(), tuple(r._id for r in roots), create_graph, roots))
     buffers = {}
+    waiting = []
     for root, g in zip(roots, root_grads):
         sink.protect(g)
         if root.grad_fn is None:
             sink.leaf(root, g, observed)
         else:
-            _accumulate(buffers, root.grad_fn, root._output_nr, g, create_graph)
+            _accumulate(buffers, waiting, root.grad_fn, root._output_nr, g, create_graph)
     done = []
     watches = sink.watches
     with set_grad_enabled(create_graph), muted():
-        for node in _reachable(roots):
-            grads = buffers.pop(node, None)
-            if grads is None:
-                continue
+        while waiting:
+            node = heappop(waiting)[1]
+            grads = buffers.pop(node)
             inputs = node.inputs
             if inputs is None:
                 raise GraphError(
@@ -140,15 +125,16 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
             for inp, g, need in zip(inputs, grad_inputs, node.needs_input_grad):
                 if need and g is not None:
                     data, expected = g.data, inp.data
-                    if data.shape != expected.shape or data.dtype != expected.dtype:
+                    if data.shape != expected.shape or data.dtype is not expected.dtype:
                         g = _checked(node, inp, g)
                     fn = inp.grad_fn
                     if fn is None:
                         sink.leaf(inp, g, observed)
                     elif fn in buffers or len(fn.out_ids) > 1:
-                        _accumulate(buffers, fn, inp._output_nr, g, create_graph)
+                        _accumulate(buffers, waiting, fn, inp._output_nr, g, create_graph)
                     else:
                         buffers[fn] = [g]
+                        heappush(waiting, (-fn.id, fn))
             done.append(node)
     if not retain_graph:
         for node in done:
@@ -171,11 +157,12 @@ def _checked(node, inp, g):
     return g
 
 
-def _accumulate(buffers, node, output_nr, g, create_graph):
+def _accumulate(buffers, waiting, node, output_nr, g, create_graph):
     slots = buffers.get(node)
     if slots is None:
         slots = buffers[node] = [None] * len(node.out_ids)
         slots[output_nr] = g
+        heappush(waiting, (-node.id, node))
     else:
         previous = slots[output_nr]
         slots[output_nr] = g if previous is None else _add(previous, g, create_graph)

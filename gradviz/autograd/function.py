@@ -106,8 +106,11 @@ class Function:
     def apply(cls, *args):
         if not (grad_state.enabled or observers.active):
             ctx = cls.__new__(cls)
+            arrays = []  # a loop, not a comprehension: Python 3.11 gives a comprehension its own frame
+            for a in args:
+                arrays.append(a.data if isinstance(a, Tensor) else a)
             try:
-                raw = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args])
+                raw = cls.forward(ctx, *arrays)
             except GradvizError:
                 raise
             except Exception as exc:

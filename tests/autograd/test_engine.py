@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import gradviz as gv
+from gradviz.autograd import events
 from gradviz.errors import DtypeError, GraphError, ShapeError
 
 
@@ -35,6 +36,33 @@ def test_diamond_graph_matches_pytorch():
     f(gv, x).backward(gv.ones(3, dtype=gv.float64))
     f(torch, xt).backward(torch.ones(3, dtype=torch.float64))
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+
+
+def test_each_node_runs_once_after_every_consumer_of_its_output():
+    def f(lib, x):
+        a = lib.sin(x)
+        long = a
+        for _ in range(5):
+            long = long * 1.1
+        unused = lib.exp(x)  # off the path to the output: never runs
+        return long + a * 2 + unused.detach()
+
+    xv = np.array([0.3, -1.2])
+    x = gv.tensor(xv, requires_grad=True)
+    xt = torch.tensor(xv, requires_grad=True)
+    out = f(gv, x)
+    ran = []
+    with events.subscribe(lambda e: ran.append((e.op, e.node)) if _is_backward(e) else None):
+        out.backward(gv.ones(2, dtype=gv.float64))
+    f(torch, xt).backward(torch.ones(2, dtype=torch.float64))
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+    ops = [op for op, _ in ran]
+    assert len(set(ran)) == len(ran) == 9 and "exp" not in ops
+    assert ops[-1] == "sin"  # a's gradient waits for both branches
+
+
+def _is_backward(event):
+    return isinstance(event, events.OpEvent) and event.phase == "backward"
 
 
 def test_deep_chain_does_not_hit_the_recursion_limit():
