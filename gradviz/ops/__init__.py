@@ -12,6 +12,7 @@ from .conversion import *
 from .indexing import *
 from .linalg import *
 from .norms import *
+from .promotion import *
 from .reduction import *
 from .shape import *
 from .unary import *

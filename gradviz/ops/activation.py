@@ -216,29 +216,32 @@ def erf(input):  # noqa: A002 - PyTorch's argument name
 def gelu(input, approximate="none"):  # noqa: A002
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(input, approximate)
+    return Gelu.apply(_floating("gelu", input), approximate)
 
 
 def leaky_relu(input, negative_slope=0.01):  # noqa: A002
-    return LeakyRelu.apply(input, negative_slope)
+    return LeakyRelu.apply(_floating("leaky_relu", input), negative_slope)
 
 
 def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
-    return Softplus.apply(input, beta, threshold)
+    return Softplus.apply(_floating("softplus", input), beta, threshold)
 
 
 def logsigmoid(input):  # noqa: A002
-    return Logsigmoid.apply(input)
+    return Logsigmoid.apply(_floating("logsigmoid", input))
 
 
-def _normalized(op, input, dim, dtype):
+def _floating(op, input, fix="convert it with .float()"):  # noqa: A002
+    """``input``, if it is floating point: like PyTorch, these ops have no integer version."""
+    if input.data.dtype.kind != "f":
+        raise DtypeError(f"{op}: expected a floating point input, got {input.dtype}; {fix}")
+    return input
+
+
+def _normalized(op, input, dim, dtype):  # noqa: A002
     if dtype is not None:
         input = input.to(dtype)
-    if input.data.dtype.kind != "f":
-        raise DtypeError(
-            f"{op}: expected a floating point input, got {input.dtype}; convert it with .float() "
-            "or pass dtype=gradviz.float32"
-        )
+    _floating(op, input, "convert it with .float() or pass dtype=gradviz.float32")
     if dim is None:
         warnings.warn(
             f"Implicit dimension choice for {op} has been deprecated. Change the call to include dim=X "

@@ -11,7 +11,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
 from .broadcast import sum_to
-from .promotion import WEAK, cast, promote, result_type
+from .promotion import WEAK, cast, promote, result_dtype
 from .unary import log, where
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow"]
@@ -105,7 +105,7 @@ class Pow(Function):
         x, y, dtype = a, b, None
         if a.__class__ is not b.__class__ or a.dtype is not b.dtype or a.dtype.kind != "f":
             if b.__class__ not in WEAK or a.dtype.kind != "f":
-                dtype = result_type(a, b)
+                dtype = result_dtype(a, b)
                 x, y = cast(dtype, a, b)
         out = x**y if dtype is None else (x**y).astype(dtype, copy=False)  # bool ** bool: numpy gives int8
         ctx.save_for_backward(a, b, out)

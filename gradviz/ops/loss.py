@@ -104,11 +104,11 @@ def _check_class_target(op, input, target, weight, ignore_index):  # noqa: A002
             f"{op}: expected an input of shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor"
         )
     expected = () if len(shape) == 1 else shape[:1] + shape[2:]
-    if target.data.dtype.kind not in "iu":
+    if target.data.dtype.name not in ("int64", "uint8"):
         raise DtypeError(
-            f"{op}: class-index targets must be integers (int64), got {target.dtype} with shape "
-            f"{target_shape}; convert with target.long(), or for class probabilities pass a float "
-            f"target of the input's shape {shape} to cross_entropy"
+            f"{op}: class-index targets must be int64 (or uint8, as PyTorch's Long or Byte), got "
+            f"{target.dtype} with shape {target_shape}; convert with target.long(), or for class "
+            f"probabilities pass a float target of the input's shape {shape} to cross_entropy"
         )
     if target_shape != expected:
         raise ShapeError(

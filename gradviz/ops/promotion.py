@@ -18,17 +18,29 @@ same-dtype arrays, or a float array with a Python scalar.
 
 import numpy as np
 
-from ..dtypes import get_default_dtype
+from ..autograd.tensor import Tensor
+from ..dtypes import as_dtype, from_numpy_dtype, get_default_dtype
 from ..errors import DtypeError
 
-__all__ = ["promote_types", "result_type", "promote", "cast", "to_floating"]
+__all__ = ["promote_types", "result_type"]
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 WEAK = frozenset((bool, int, float))  # scalars numpy already combines with a float array as PyTorch does
 _PROMOTED = {}
 
 
-def promote_types(a, b):
+def promote_types(type1, type2):
+    """The dtype two gradviz dtypes promote to, as ``torch.promote_types``."""
+    return from_numpy_dtype(promote_dtypes(as_dtype(type1).numpy, as_dtype(type2).numpy))
+
+
+def result_type(tensor1, tensor2):
+    """The dtype an op such as ``tensor1 + tensor2`` gives (tensors or numbers), as ``torch.result_type``."""
+    operands = [x.data if isinstance(x, Tensor) else x for x in (tensor1, tensor2)]
+    return from_numpy_dtype(result_dtype(*operands))
+
+
+def promote_dtypes(a, b):
     """PyTorch's ``promote_types`` for numpy dtypes: a higher category wins outright (int64 with float16
     is float16, where numpy says float64); within a category numpy's rule agrees with PyTorch's."""
     key = (a, b)
@@ -58,22 +70,22 @@ def _combine(higher, lower):
     if higher.kind == "f":
         return higher
     if higher.kind == "b" or lower.kind == "f":
-        return promote_types(higher, lower)
+        return promote_dtypes(higher, lower)
     return higher
 
 
-def result_type(*operands):
+def result_dtype(*operands):
     """The dtype PyTorch gives an op combining ``operands``: arrays, scalars, or None (ignored)."""
     dimensioned = zero_dim = scalar = None
     for x in operands:
         if x is None:
             continue
         if isinstance(x, (int, float, complex, np.generic)):
-            scalar = _scalar_dtype(x) if scalar is None else promote_types(scalar, _scalar_dtype(x))
+            scalar = _scalar_dtype(x) if scalar is None else promote_dtypes(scalar, _scalar_dtype(x))
         elif x.ndim:
-            dimensioned = x.dtype if dimensioned is None else promote_types(dimensioned, x.dtype)
+            dimensioned = x.dtype if dimensioned is None else promote_dtypes(dimensioned, x.dtype)
         else:
-            zero_dim = x.dtype if zero_dim is None else promote_types(zero_dim, x.dtype)
+            zero_dim = x.dtype if zero_dim is None else promote_dtypes(zero_dim, x.dtype)
     return _combine(dimensioned, _combine(zero_dim, scalar))
 
 
@@ -82,7 +94,7 @@ def promote(*operands, floating=False):
     floating, as ``/`` does)."""
     if not floating and _with_a_bool_array(operands):
         return operands
-    dtype = result_type(*operands)
+    dtype = result_dtype(*operands)
     if floating and dtype.kind != "f":
         dtype = get_default_dtype().numpy
     return cast(dtype, *operands)

@@ -1,4 +1,5 @@
-"""Views and rearrangements: reshape/view, transpose/permute, squeeze/unsqueeze, flatten, cat/stack, split.
+"""Views and rearrangements: reshape/view, transpose/permute, squeeze/unsqueeze, flatten, flip, cat/stack,
+split.
 
 Reshapes, transposes and slices return views over the input's buffer whenever the array library can (as
 PyTorch's do), so writing into one under ``no_grad`` shows in the other. Each backward is the inverse
@@ -29,6 +30,7 @@ __all__ = [
     "unsqueeze",
     "flatten",
     "unflatten",
+    "flip",
     "cat",
     "concat",
     "concatenate",
@@ -118,6 +120,17 @@ class Permute(Function):
     def backward(ctx, grad):
         inverse = tuple(sorted(range(len(ctx.dims)), key=ctx.dims.__getitem__))
         return Permute.apply(grad, inverse), None
+
+
+class Flip(Function):
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return array_module(x).flip(x, dims).copy()  # a copy, as PyTorch's: numpy's is a negative-stride view
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Flip.apply(grad, ctx.dims), None
 
 
 class Cat(Function):
@@ -280,6 +293,14 @@ def t(input):  # noqa: A002
     return Transpose.apply(input, 0, 1) if ndim == 2 else input
 
 
+def flip(input, *dims):  # noqa: A002
+    """Reverse the order of the elements along ``dims`` (PyTorch's replacement for ``x[::-1]``)."""
+    dims = tuple(normalize_dim(d, input.ndim, "flip") for d in shape_args(dims))
+    if len(set(dims)) != len(dims):
+        raise ValueError(f"flip: dims {dims} has duplicates; name each dimension once")
+    return Flip.apply(input, dims)
+
+
 def permute(input, *dims):  # noqa: A002
     dims = shape_args(dims)
     ndim = input.data.ndim
@@ -412,6 +433,7 @@ METHODS = {
     "swapdims": transpose,
     "t": t,
     "permute": permute,
+    "flip": flip,
     "movedim": movedim,
     "moveaxis": movedim,
     "T": property(_reversed_dims),

@@ -4,11 +4,14 @@ Ops defined on reals only (exp, log, sqrt, sin, cos, tanh, sigmoid) compute inte
 the default dtype, as PyTorch does; clamp's bounds, maximum/minimum and where's values promote with
 the input (``promotion``)."""
 
+import warnings
+
 from ..autograd.function import Function
-from ..autograd.tensor import wrap
+from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
+from ..errors import DtypeError
 from .broadcast import sum_to
-from .promotion import cast, promote, result_type, to_floating
+from .promotion import cast, promote, result_dtype, to_floating
 
 __all__ = [
     "exp",
@@ -262,7 +265,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx, condition, a, b):
         ctx.condition = condition
-        dtype = result_type(a, b)
+        dtype = result_dtype(a, b)
         out = array_module(condition).where(condition, *cast(dtype, a, b))
         return out.astype(dtype, copy=False)  # two scalars: numpy gives int64 or float64
 
@@ -320,14 +323,37 @@ def clamp(input, min=None, max=None):  # noqa: A002
 
 
 def maximum(input, other):  # noqa: A002
-    return Maximum.apply(input, other)
+    return Maximum.apply(input, _tensor_operand("maximum", other))
 
 
 def minimum(input, other):  # noqa: A002
-    return Minimum.apply(input, other)
+    return Minimum.apply(input, _tensor_operand("minimum", other))
+
+
+def _tensor_operand(op, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"{op}(): argument 'other' must be Tensor, not {type(other).__name__} (as in PyTorch); for a "
+            f"number use x.clamp({'min' if op == 'maximum' else 'max'}={other!r}), or wrap it in "
+            "gradviz.tensor(...)"
+        )
+    return other
 
 
 def where(condition, input, other):  # noqa: A002
+    kind = condition.data.dtype.kind if isinstance(condition, Tensor) else "b"
+    if kind == "u" and condition.data.dtype.itemsize == 1:
+        warnings.warn(
+            "where received a uint8 condition tensor; this is deprecated in PyTorch, use a bool "
+            "condition instead (.bool())",
+            UserWarning,
+            stacklevel=2,
+        )
+    elif kind != "b":
+        raise DtypeError(
+            f"where: the condition must be a bool tensor, but got {condition.dtype}; build one with a "
+            "comparison such as x > 0, or convert with .bool()"
+        )
     return Where.apply(condition, input, other)
 
 

@@ -132,3 +132,22 @@ def test_softmax_errors_name_the_problem():
         F.softmax(gv.tensor([1, 2]), 0)
     with pytest.raises(IndexError, match=r"log_softmax: dimension 2 is out of range"):
         F.log_softmax(gv.ones(2, 3), 2)
+
+
+INTEGER_REFUSED = {
+    "gelu": lambda m, x: m.nn.functional.gelu(x),
+    "leaky_relu": lambda m, x: m.nn.functional.leaky_relu(x),
+    "softplus": lambda m, x: m.nn.functional.softplus(x),
+    "logsigmoid": lambda m, x: m.nn.functional.logsigmoid(x),
+}
+
+
+@pytest.mark.parametrize("name", INTEGER_REFUSED)
+def test_activations_without_an_integer_kernel_refuse_integers_as_pytorch(name):
+    fn = INTEGER_REFUSED[name]
+    with pytest.raises(NotImplementedError):
+        fn(torch, torch.arange(3))
+    with pytest.raises(
+        TypeError, match=rf"{name}: expected a floating point input, got gradviz.int64.*float"
+    ):
+        fn(gv, gv.arange(3))

@@ -352,3 +352,14 @@ def test_nonzero_matches_pytorch(device):
     for mine, reference in zip(ours.nonzero(as_tuple=True), theirs.nonzero(as_tuple=True)):
         np.testing.assert_array_equal(host(mine), reference.numpy())
     assert gv.nonzero(ours).dtype == gv.int64
+
+
+@pytest.mark.parametrize("key", [slice(None, None, -1), (0, slice(3, 0, -2)), slice(None, None, 0)])
+def test_slices_with_a_step_below_one_are_refused_as_in_pytorch(key):
+    with pytest.raises(ValueError, match="step must be greater than zero|step cannot be zero"):
+        torch.zeros(2, 4)[key]
+    x = gv.zeros(2, 4)
+    with pytest.raises(ValueError, match=r"index: step must be greater than zero.*\.flip\(dim\)"):
+        x[key]
+    with pytest.raises(ValueError, match=r"__setitem__: step must be greater than zero"):
+        x[key] = 1.0

@@ -5,7 +5,7 @@ import torch.nn.functional as TF
 
 import gradviz as gv
 import gradviz.nn.functional as F
-from tests.oracle import check
+from tests.oracle import check, host
 
 rng = np.random.default_rng(0)
 CLASS_SHAPES = [(5, 4), (3, 4, 2, 2), (4,)]
@@ -155,7 +155,7 @@ def test_class_target_errors():
     with pytest.raises(IndexError, match=r"nll_loss: target -1 is out of bounds"):
         F.nll_loss(logits, gv.tensor([0, -1]))
     with pytest.raises(
-        TypeError, match=r"cross_entropy: class-index targets must be integers.*float32.*\(2, 3\)"
+        TypeError, match=r"cross_entropy: class-index targets must be int64.*float32.*\(2, 3\)"
     ):
         F.cross_entropy(logits, gv.tensor([0.0, 1.0]))
     with pytest.raises(
@@ -182,3 +182,21 @@ def test_reduction_and_shape_errors():
         F.mse_loss(gv.ones(2, 3), gv.ones(3))
     with pytest.raises(ValueError, match=r"l1_loss: weight of shape \(3,\) and input of shape \(2, 3\)"):
         F.l1_loss(gv.ones(2, 3), gv.ones(2, 3), weight=gv.ones(3))
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("dtype", ["int32", "int16", "int8", "uint8", "int64"])
+def test_class_index_targets_take_the_dtypes_pytorch_takes(loss, dtype):
+    logits = rng.standard_normal((3, 4))
+    target = np.array([0, 3, 1]).astype(dtype)
+    gv_args = gv.tensor(logits), gv.tensor(target)
+    torch_args = torch.tensor(logits), torch.tensor(target)
+    try:
+        expected = getattr(torch.nn.functional, loss)(*torch_args)
+    except RuntimeError:
+        with pytest.raises(
+            TypeError, match=rf"{loss}: class-index targets must be int64.*{dtype}.*target.long"
+        ):
+            getattr(F, loss)(*gv_args)
+        return
+    np.testing.assert_allclose(host(getattr(F, loss)(*gv_args)), expected.numpy(), rtol=1e-12)

@@ -261,3 +261,27 @@ def test_expand_refuses_minus_one_in_a_new_leading_dim():
         torch.ones(2, 3).expand(-1, 2, 3)
     with pytest.raises(gv.errors.ShapeError, match=r"expand: size -1 .* leading dimension 0 of \(-1, 2, 3\)"):
         gv.ones(2, 3).expand(-1, 2, 3)
+
+
+FLIPS = {
+    "one": lambda t: t.flip(0),
+    "several": lambda t: t.flip(0, 2),
+    "list": lambda t: t.flip([1, -1]),
+    "function": lambda t: (gv if isinstance(t, gv.Tensor) else torch).flip(t, (1,)),
+}
+
+
+@pytest.mark.parametrize("name", FLIPS)
+def test_flip_matches_pytorch(name, device):
+    check(FLIPS[name], FLIPS[name], rng.standard_normal((2, 3, 4)), device=device)
+
+
+def test_flip_copies_and_refuses_repeated_dims():
+    x = gv.arange(4.0)
+    flipped = x.flip(0)
+    x.data[0] = 10.0
+    assert flipped.tolist() == [3.0, 2.0, 1.0, 0.0]
+    with pytest.raises(RuntimeError):
+        torch.arange(4.0).flip(0, -1)
+    with pytest.raises(ValueError, match=r"flip: dims \(0, 0\) has duplicates"):
+        x.flip(0, -1)

@@ -197,3 +197,17 @@ def test_an_integer_operand_passes_the_gradient_to_the_float_one():
 def test_a_complex_scalar_is_a_clear_error():
     with pytest.raises(TypeError, match="complex"):
         gv.ones(2) * (1 + 2j)
+
+
+@pytest.mark.parametrize("first", DTYPES)
+@pytest.mark.parametrize("second", DTYPES)
+def test_promote_types_matches_pytorch(first, second):
+    expected = torch.promote_types(getattr(torch, first), getattr(torch, second))
+    assert _name(gv.promote_types(getattr(gv, first), getattr(gv, second))) == _name(expected)
+
+
+@pytest.mark.parametrize("label, gv_operand, torch_operand", _operands(), ids=lambda v: str(v))
+def test_result_type_matches_pytorch(label, gv_operand, torch_operand):
+    for other_gv, other_torch in (_tensors("int32", False), _tensors("float16", True)):
+        expected = torch.result_type(torch_operand, other_torch)
+        assert _name(gv.result_type(gv_operand, other_gv)) == _name(expected), label

@@ -127,3 +127,33 @@ def test_relu_gradient_taken_with_create_graph_depends_on_x_as_in_pytorch():
         (g2,) = lib.autograd.grad((g * x).sum(), x)
         results.append((g.requires_grad, g2.tolist()))
     assert results[0] == results[1] == (True, [1.0, 0.0, 1.0])
+
+
+def test_where_warns_of_a_uint8_condition_as_pytorch():
+    condition = np.array([1, 0, 2], dtype=np.uint8)
+    with pytest.warns(UserWarning, match="uint8 condition"):
+        expected = torch.where(torch.tensor(condition), torch.ones(3), torch.zeros(3))
+    with pytest.warns(UserWarning, match="uint8 condition"):
+        out = gv.where(gv.tensor(condition), gv.ones(3), gv.zeros(3))
+    assert out.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "int32"])
+def test_where_takes_only_a_bool_condition_as_pytorch(dtype):
+    condition = np.array([1, 0, 2]).astype(dtype)
+    with pytest.raises(RuntimeError, match="condition to be a boolean tensor"):
+        torch.where(torch.tensor(condition), torch.ones(3), torch.zeros(3))
+    with pytest.raises(
+        TypeError, match=rf"where: the condition must be a bool tensor, but got gradviz.{dtype}"
+    ):
+        gv.where(gv.tensor(condition), gv.ones(3), gv.zeros(3))
+
+
+@pytest.mark.parametrize("op, bound", [("maximum", "min"), ("minimum", "max")])
+def test_maximum_and_minimum_take_a_tensor_as_pytorch(op, bound):
+    with pytest.raises(TypeError, match="must be Tensor, not float"):
+        getattr(torch, op)(torch.ones(3), 2.0)
+    with pytest.raises(
+        TypeError, match=rf"{op}\(\): argument 'other' must be Tensor, not float.*clamp\({bound}=2.0\)"
+    ):
+        getattr(gv, op)(gv.ones(3), 2.0)
