@@ -18,14 +18,14 @@ def _bad_count(value):
     """NaN/Inf entries of a tensor; a constant argument (the ``0.`` of ``x / 0.``) counts if it is one."""
     if not isinstance(value, Tensor):
         return isinstance(value, numbers.Real) and not math.isfinite(value)
-    data = value.data
+    data = value._data
     if data.dtype.kind != "f":
         return 0
     return int((~backend.array_module(data).isfinite(data)).sum())
 
 
 def _describe(tensor, label):
-    data = backend.to_host(tensor.data)
+    data = backend.to_host(tensor._data)
     if data.size == 0 or data.dtype.kind not in "fiub":
         return f"{label} shape {tuple(data.shape)}"
     finite = data[abs(data.astype("float64")) < float("inf")] if data.dtype.kind == "f" else data

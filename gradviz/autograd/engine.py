@@ -65,21 +65,21 @@ def _roots(tensors, grads, caller):
 
 
 def _root_grad(root, g, caller):
-    xp = backend.array_module(root.data)
+    xp = backend.array_module(root._data)
     if g is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise GraphError(
-                f"{caller}: the output has shape {tuple(root.data.shape)}; a gradient can be created "
+                f"{caller}: the output has shape {tuple(root._data.shape)}; a gradient can be created "
                 "implicitly only for a scalar output, so pass gradient= (same shape as the output), "
                 "or reduce it first, e.g. loss.sum().backward()"
             )
-        return wrap(xp.ones(root.data.shape, dtype=root.data.dtype))
+        return wrap(xp.ones(root._data.shape, dtype=root._data.dtype))
     if not isinstance(g, Tensor):
-        g = wrap(backend.to_device(xp.asarray(g, dtype=root.data.dtype), root.device))
-    if g.data.shape != root.data.shape:
+        g = wrap(backend.to_device(xp.asarray(g, dtype=root._data.dtype), root.device))
+    if g._data.shape != root._data.shape:
         raise ShapeError(
-            f"{caller}: the gradient has shape {tuple(g.data.shape)} but the output has shape "
-            f"{tuple(root.data.shape)}; they must match"
+            f"{caller}: the gradient has shape {tuple(g._data.shape)} but the output has shape "
+            f"{tuple(root._data.shape)}; they must match"
         )
     return g
 
@@ -124,7 +124,7 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
                 emit(backward_event(node, grads, grad_inputs, clock() - start))
             for inp, g, need in zip(inputs, grad_inputs, node.needs_input_grad):
                 if need and g is not None:
-                    data, expected = g.data, inp.data
+                    data, expected = g._data, inp._data
                     if data.shape != expected.shape or data.dtype is not expected.dtype:
                         g = _checked(node, inp, g)
                     fn = inp.grad_fn
@@ -145,8 +145,8 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
 
 def _checked(node, inp, g):
     """``g`` as a gradient for ``inp``: same shape (else the Function is wrong), same dtype (cast)."""
-    data = g.data
-    expected = inp.data
+    data = g._data
+    expected = inp._data
     if data.shape != expected.shape:
         raise ShapeError(
             f"{type(node).__name__}.backward returned a gradient of shape {tuple(data.shape)} for "
@@ -169,7 +169,7 @@ def _accumulate(buffers, waiting, node, output_nr, g, create_graph):
 
 
 def _add(a, b, create_graph):
-    return a + b if create_graph else wrap(a.data + b.data)
+    return a + b if create_graph else wrap(a._data + b._data)
 
 
 def _output_grads(node, grads, sink):
@@ -186,9 +186,9 @@ def _output_grads(node, grads, sink):
     sink.capture(node, grads)
     if len(grads) > 1 and None in grads:
         like = next(g for g in grads if g is not None)
-        xp = backend.array_module(like.data)
+        xp = backend.array_module(like._data)
         grads = [
-            wrap(xp.zeros(shape, dtype=like.data.dtype)) if g is None else g
+            wrap(xp.zeros(shape, dtype=like._data.dtype)) if g is None else g
             for g, shape in zip(grads, node.out_shapes)
         ]
     return grads
@@ -238,7 +238,7 @@ class _IntoGrad:
         self.shared = set()
 
     def protect(self, g):
-        self.shared.add(id(g.data))
+        self.shared.add(id(g._data))
 
     def leaf(self, tensor, g, observed):
         if tensor._hooks:
@@ -252,7 +252,7 @@ class _IntoGrad:
             tensor._grad = grad + g
         else:
             mark_written(grad)
-            grad.data += g.data
+            grad._data += g._data
         if observed:
             emit(GradAccumulated(next_seq(), tensor._id, tensor._grad))
 
@@ -265,10 +265,10 @@ class _IntoGrad:
     def _owned(self, g):
         """``g`` itself when nothing else can see its buffer, else a copy: a later in-place change of
         one ``.grad`` (clipping, accumulation) must never leak into another."""
-        a = g.data
+        a = g._data
         if a.base is not None or id(a) in self.shared or not a.flags.writeable:
             g = wrap(a.copy())
-        self.shared.add(id(g.data))
+        self.shared.add(id(g._data))
         return g
 
 

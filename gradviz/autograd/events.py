@@ -40,8 +40,8 @@ class TensorInfo(NamedTuple):
     def of(cls, tensor, id=None):  # noqa: A002
         return cls(
             tensor._id if id is None else id,
-            tensor.data.shape,
-            dtype_name(tensor.data.dtype),
+            tensor._data.shape,
+            dtype_name(tensor._data.dtype),
             str(tensor.device),
         )
 

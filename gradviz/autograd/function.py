@@ -108,7 +108,7 @@ class Function:
             ctx = cls.__new__(cls)
             arrays = []  # a loop, not a comprehension: Python 3.11 gives a comprehension its own frame
             for a in args:
-                arrays.append(a.data if isinstance(a, Tensor) else a)
+                arrays.append(a._data if isinstance(a, Tensor) else a)
             try:
                 raw = cls.forward(ctx, *arrays)
             except GradvizError:
@@ -123,7 +123,7 @@ class Function:
         record = False
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays.append(a._data)
                 needs.append(a._requires_grad)
                 record = record or a._requires_grad
             else:
@@ -164,18 +164,18 @@ class Function:
         self.needs_input_grad = tuple(needs)
         if len(outputs) == 1:
             out = outputs[0]
-            if out.data.dtype.kind == "f":
+            if out._data.dtype.kind == "f":
                 out._requires_grad = True
                 out.grad_fn = self
             self.out_ids = (out._id,)
         else:
             for i, out in enumerate(outputs):
-                if out.data.dtype.kind == "f":
+                if out._data.dtype.kind == "f":
                     out._requires_grad = True
                     out.grad_fn = self
                     out._output_nr = i
             self.out_ids = tuple(o._id for o in outputs)
-            self.out_shapes = tuple(o.data.shape for o in outputs)
+            self.out_shapes = tuple(o._data.shape for o in outputs)
         weak = False
         saved = []
         for value in self.to_save:
@@ -191,7 +191,7 @@ def _owner(array, args, arrays, outputs):
     """What ``ctx.saved_tensors`` hands back for a saved array: the output (weakly, to avoid a
     reference cycle), the input tensor it is the data of, or else a constant tensor."""
     for out in outputs:
-        if array is out.data:
+        if array is out._data:
             return weakref.ref(out)
     for arg, a in zip(args, arrays):
         if array is a and isinstance(arg, Tensor):
@@ -207,10 +207,11 @@ def _refuse_overwritten(node, saved):
         if isinstance(value, Tensor) and written_after(value, node._saved_at):
             role = "an output" if value.grad_fn is node else "an input"
             raise GraphError(
-                f"{node.name}: {role} it saved for backward (shape {tuple(value.data.shape)}, "
+                f"{node.name}: {role} it saved for backward (shape {tuple(value._data.shape)}, "
                 f"{value.dtype}) was modified by an in-place operation after the forward pass (an "
-                "optimizer step, x[...] = ..., add_, zero_...), so its gradient would use the new values; "
-                "call backward() before changing it, or use an out-of-place op (x = x + 1, not x += 1)"
+                "optimizer step, x[...] = ..., x.data = ..., add_, zero_...), so its gradient would use "
+                "the new values; call backward() before changing it, or use an out-of-place op "
+                "(x = x + 1, not x += 1)"
             )
 
 
@@ -243,8 +244,8 @@ def explain_failure(op, args, exc):
             f"{op}: expected all tensors on the same device, but found {' and '.join(devices)}; "
             "move them with .to(device) first"
         )
-    shapes = ", ".join(str(tuple(t.data.shape)) for t in tensors)
-    dtypes = ", ".join(t.data.dtype.name for t in tensors)
+    shapes = ", ".join(str(tuple(t._data.shape)) for t in tensors)
+    dtypes = ", ".join(t._data.dtype.name for t in tensors)
     message = (
         f"{op}: {exc} (input shapes {shapes}; dtypes {dtypes}; device {devices[0] if devices else 'cpu'})"
     )

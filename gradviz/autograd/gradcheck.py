@@ -25,8 +25,8 @@ def _as_tuple(x):
 def _float64_inputs(inputs):
     prepared = []
     for x in inputs:
-        if isinstance(x, Tensor) and x.data.dtype.kind == "f":
-            copy = wrap(x.data.astype("float64"))
+        if isinstance(x, Tensor) and x._data.dtype.kind == "f":
+            copy = wrap(x._data.astype("float64"))
             copy.requires_grad = x.requires_grad
             prepared.append(copy)
         else:
@@ -35,19 +35,19 @@ def _float64_inputs(inputs):
 
 
 def _outputs(fn, inputs):
-    return [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor) and o.data.dtype.kind == "f"]
+    return [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor) and o._data.dtype.kind == "f"]
 
 
 def _numerical(fn, inputs, x, eps):
     """Columns of d(outputs)/dx, one per element of x, by central differences."""
-    flat = x.data.reshape(-1)
+    flat = x._data.reshape(-1)
     columns = []
     for i in range(flat.size):
         original = flat[i].item()
         flat[i] = original + eps
-        plus = [np.array(backend.to_host(o.data)).ravel() for o in _outputs(fn, inputs)]
+        plus = [np.array(backend.to_host(o._data)).ravel() for o in _outputs(fn, inputs)]
         flat[i] = original - eps
-        minus = [np.array(backend.to_host(o.data)).ravel() for o in _outputs(fn, inputs)]
+        minus = [np.array(backend.to_host(o._data)).ravel() for o in _outputs(fn, inputs)]
         flat[i] = original
         columns.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
     return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
@@ -57,17 +57,17 @@ def _analytical(outputs, wrt):
     """Rows of d(outputs)/d(wrt), one backward pass per output element."""
     rows = {id(x): [] for x in wrt}
     for out in outputs:
-        xp = backend.array_module(out.data)
-        for j in range(out.data.size):
-            seed = xp.zeros(out.data.size, dtype=out.data.dtype)
+        xp = backend.array_module(out._data)
+        for j in range(out._data.size):
+            seed = xp.zeros(out._data.size, dtype=out._data.dtype)
             seed[j] = 1
             grads = (
-                grad(out, wrt, wrap(seed.reshape(out.data.shape)), retain_graph=True, allow_unused=True)
+                grad(out, wrt, wrap(seed.reshape(out._data.shape)), retain_graph=True, allow_unused=True)
                 if out.requires_grad
                 else (None,) * len(wrt)
             )
             for x, g in zip(wrt, grads):
-                rows[id(x)].append(np.zeros(x.data.size) if g is None else backend.to_host(g.data).ravel())
+                rows[id(x)].append(np.zeros(x._data.size) if g is None else backend.to_host(g._data).ravel())
     return {key: np.stack(r) if r else np.zeros((0, 0)) for key, r in rows.items()}
 
 
@@ -96,7 +96,7 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
                 f"{np.unravel_index(error.argmax(), error.shape)}"
             )
             raise GradcheckError(
-                f"gradcheck: the gradient for input {k} (shape {tuple(x.data.shape)}) does not match finite "
+                f"gradcheck: the gradient for input {k} (shape {tuple(x._data.shape)}) does not match finite "
                 f"differences: {where}\nautograd:\n{auto}\nnumerical:\n{numerical}"
             )
     return True
@@ -110,7 +110,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e
     if grad_outputs is None:
         with no_grad():
             outs = _outputs(fn, inputs)
-        grad_outputs = [Tensor(backend.to_device(rng.standard_normal(o.data.shape), o.device)) for o in outs]
+        grad_outputs = [Tensor(backend.to_device(rng.standard_normal(o._data.shape), o.device)) for o in outs]
 
     def first_derivative(*xs):
         outs = _outputs(fn, xs)

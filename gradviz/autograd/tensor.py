@@ -21,7 +21,7 @@ _ids = itertools.count()
 
 class Tensor:
     __slots__ = (
-        "data",
+        "_data",
         "_requires_grad",
         "_grad",
         "grad_fn",
@@ -33,7 +33,7 @@ class Tensor:
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False):
-        self.data = data
+        self._data = data
         self._grad = None
         self.grad_fn = None
         self._output_nr = 0
@@ -45,32 +45,56 @@ class Tensor:
 
     # ---- data ----
     @property
+    def data(self):
+        """The values: a numpy, CuPy or simulated-device array (where PyTorch's ``.data`` is a detached
+        tensor). Assigning a tensor or an array replaces them, as ``p.data = ...`` does in PyTorch."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        array = value._data if isinstance(value, Tensor) else value
+        if isinstance(array, np.generic):
+            array = np.asarray(array)
+        if not (hasattr(array, "shape") and hasattr(array, "dtype")):
+            raise TypeError(
+                f"data: assign a tensor or an array, not {type(value).__name__}; "
+                "convert it first with gradviz.tensor(...)"
+            )
+        if self._requires_grad and array.dtype.kind != "f":
+            raise DtypeError(
+                f"data: this tensor requires grad, so its data must be floating point, not {array.dtype}; "
+                "convert the new values with .float()"
+            )
+        self._data = array
+        mark_written(self)  # a backward that saved this tensor must not use the new values
+
+    @property
     def shape(self):
-        return Size(self.data.shape)
+        return Size(self._data.shape)
 
     @property
     def dtype(self):
-        return from_numpy_dtype(self.data.dtype)
+        return from_numpy_dtype(self._data.dtype)
 
     @property
     def device(self):
-        return backend.device_of(self.data)
+        return backend.device_of(self._data)
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.data.shape[dim]
+        return self.shape if dim is None else self._data.shape[dim]
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     def element_size(self):
-        return self.data.dtype.itemsize
+        return self._data.dtype.itemsize
 
     @property
     def is_leaf(self):
@@ -81,18 +105,18 @@ class Tensor:
         return self.device.type == "cuda"
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"item(): a Tensor with {self.data.size} elements cannot be converted to a Python scalar; "
+                f"item(): a Tensor with {self._data.size} elements cannot be converted to a Python scalar; "
                 "index one element first or use tolist()"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return backend.to_host(self.data).tolist()
+        return backend.to_host(self._data).tolist()
 
     def numpy(self):
         if self.device.type != "cpu":
@@ -101,27 +125,27 @@ class Tensor:
             )
         if self.requires_grad:
             raise RuntimeError("numpy(): the tensor requires grad; call .detach().numpy() instead")
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
         array = self.detach().numpy()
         return array if dtype is None else array.astype(dtype)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self):
         return float(self.item())
@@ -130,14 +154,14 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu":
+        if self._data.dtype.kind not in "iu":
             raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
         return int(self.item())
 
     __hash__ = object.__hash__
 
     def __repr__(self):
-        host = backend.to_host(self.data)
+        host = backend.to_host(self._data)
         extras = []
         if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")
@@ -157,7 +181,7 @@ class Tensor:
             raise GraphError("deepcopy: only leaf tensors can be copied; call .detach() first")
         new = type(self).__new__(type(self))
         memo[id(self)] = new
-        Tensor.__init__(new, self.data.copy(), requires_grad=self.requires_grad)
+        Tensor.__init__(new, self._data.copy(), requires_grad=self.requires_grad)
         new.grad = copy.deepcopy(self.grad, memo)
         if hasattr(self, "__dict__"):
             new.__dict__.update(copy.deepcopy(self.__dict__, memo))
@@ -183,7 +207,7 @@ class Tensor:
         self._grad = grad
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise DtypeError(
                 f"only floating point tensors can require gradients, but this tensor is {self.dtype}; "
                 "convert it first, e.g. x.float().requires_grad_()"
@@ -198,7 +222,7 @@ class Tensor:
     def detach(self):
         """A new leaf sharing this tensor's data; an in-place write to either is seen by the other's
         saved-for-backward check, which follows the memory (PyTorch shares the version counter)."""
-        return Tensor(self.data)
+        return Tensor(self._data)
 
     def detach_(self):
         self.grad_fn = None
@@ -230,7 +254,7 @@ class Tensor:
 
     def zero_(self):
         self._check_inplace("zero_")
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def _check_inplace(self, op):
@@ -261,7 +285,7 @@ writes = _WriteClock()
 
 
 def mark_written(tensor):
-    owner = backend.memory_owner(tensor.data)
+    owner = backend.memory_owner(tensor._data)
     writes.now += 1
     entry = writes.last.get(id(owner))
     if entry is not None and entry[0]() is owner:
@@ -277,7 +301,7 @@ def _forget(key, ref):
 
 
 def written_after(tensor, count):
-    owner = backend.memory_owner(tensor.data)
+    owner = backend.memory_owner(tensor._data)
     entry = writes.last.get(id(owner))
     return entry is not None and entry[0]() is owner and entry[1] > count
 
@@ -285,9 +309,9 @@ def written_after(tensor, count):
 def grad_mismatches(grad, tensor):
     """How ``grad`` fails to be a gradient for ``tensor``: {"shape"/"dtype"/"device": (got, expected)}."""
     found = {}
-    if grad.data.shape != tensor.data.shape:
-        found["shape"] = (tuple(grad.data.shape), tuple(tensor.data.shape))
-    if grad.data.dtype != tensor.data.dtype:
+    if grad._data.shape != tensor._data.shape:
+        found["shape"] = (tuple(grad._data.shape), tuple(tensor._data.shape))
+    if grad._data.dtype != tensor._data.dtype:
         found["dtype"] = (grad.dtype, tensor.dtype)
     if grad.device != tensor.device:
         found["device"] = (grad.device, tensor.device)
@@ -341,7 +365,7 @@ class RemovableHandle:
 def wrap(raw):
     """A fresh tensor around an op's output array (the engine's fast constructor)."""
     t = Tensor.__new__(Tensor)
-    t.data = raw
+    t._data = raw
     t._requires_grad = False
     t._grad = None
     t.grad_fn = None

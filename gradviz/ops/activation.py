@@ -233,7 +233,7 @@ def logsigmoid(input):  # noqa: A002
 
 def _floating(op, input, fix="convert it with .float()"):  # noqa: A002
     """``input``, if it is floating point: like PyTorch, these ops have no integer version."""
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating point input, got {input.dtype}; {fix}")
     return input
 

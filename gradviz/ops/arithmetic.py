@@ -18,7 +18,7 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow"]
 
 
 def _reduce(ctx, i, grad):
-    return sum_to(grad, ctx.inputs[i].data.shape)
+    return sum_to(grad, ctx.inputs[i]._data.shape)
 
 
 class Add(Function):
@@ -123,9 +123,9 @@ class Pow(Function):
 def _base_grad(grad, a, b):
     """``grad · b · a^(b-1)``, 0 where ``b == 0`` (as PyTorch: ``x**0`` is flat even at ``x = 0``)."""
     if not isinstance(b, Tensor):
-        return wrap(array_module(grad.data).zeros_like(grad.data)) if b == 0 else grad * b * a ** (b - 1)
+        return wrap(array_module(grad._data).zeros_like(grad._data)) if b == 0 else grad * b * a ** (b - 1)
     ga = grad * b * a ** (b - 1)
-    zero = b.data == 0
+    zero = b._data == 0
     return where(wrap(zero), 0.0, ga) if zero.any() else ga
 
 
@@ -133,10 +133,10 @@ def _exponent_grad(grad, a, b, out):
     """``grad · a^b · log a``, 0 where ``a == 0`` and ``b >= 0`` (as PyTorch: not ``0 · log 0 = NaN``);
     a scalar base below 0 has no real log and gives NaN."""
     if isinstance(a, Tensor):
-        gb, zero = grad * out * log(a), a.data == 0
+        gb, zero = grad * out * log(a), a._data == 0
     else:
         gb, zero = grad * out * (math.log(a) if a > 0 else -math.inf if a == 0 else math.nan), a == 0
-    flat = zero & (b.data >= 0)
+    flat = zero & (b._data >= 0)
     return where(wrap(flat), 0.0, gb) if flat.any() else gb
 
 

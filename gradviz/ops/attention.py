@@ -21,7 +21,7 @@ def _masked(scores, keep):
 def _safe_softmax(scores):
     """Softmax over the keys; a query whose every score is -inf attends to nothing and gets zeros (as
     PyTorch), with no NaN in the forward or the backward."""
-    dead = (scores.data == -math.inf).all(axis=-1, keepdims=True)
+    dead = (scores._data == -math.inf).all(axis=-1, keepdims=True)
     if not dead.any():
         return softmax(scores, -1)
     dead = wrap(dead)
@@ -66,11 +66,11 @@ def scaled_dot_product_attention(
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * scale
     if is_causal:
-        xp = array_module(query.data)
+        xp = array_module(query._data)
         scores = _masked(scores, xp.tril(xp.ones(scores.shape[-2:], dtype=bool)))
     if attn_mask is not None:
         _check_mask(attn_mask, scores)
-        scores = _masked(scores, attn_mask.data) if attn_mask.dtype.name == "bool" else scores + attn_mask
+        scores = _masked(scores, attn_mask._data) if attn_mask.dtype.name == "bool" else scores + attn_mask
     weights = _safe_softmax(scores)
     if dropout_p > 0:
         weights = dropout(weights, dropout_p)

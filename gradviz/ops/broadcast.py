@@ -65,7 +65,7 @@ class Expand(Function):
 
 def sum_to(x, shape):
     """Sum ``x`` over the axes along which a tensor of ``shape`` was broadcast to reach ``x.shape``."""
-    return x if x.data.shape == shape else SumTo.apply(x, tuple(shape))
+    return x if x._data.shape == shape else SumTo.apply(x, tuple(shape))
 
 
 def sum_to_size(x, *size):
@@ -75,7 +75,7 @@ def sum_to_size(x, *size):
 def expand(x, *shape):
     """A broadcast view of ``x`` with the given shape (``-1`` keeps a dimension), as ``Tensor.expand``."""
     shape = shape_args(shape)
-    return x if x.data.shape == shape else Expand.apply(x, shape)
+    return x if x._data.shape == shape else Expand.apply(x, shape)
 
 
 def expand_as(x, other):

@@ -128,7 +128,7 @@ def logical_xor(input, other):  # noqa: A002
 
 def _require_integral(op, *operands):
     for x in operands:
-        if isinstance(x, Tensor) and x.data.dtype.kind == "f" or isinstance(x, float):
+        if isinstance(x, Tensor) and x._data.dtype.kind == "f" or isinstance(x, float):
             kind = x.dtype if isinstance(x, Tensor) else "a Python float"
             raise DtypeError(
                 f"{op}: only bool and integer tensors have bitwise ops, got {kind}; "
@@ -157,12 +157,12 @@ def bitwise_xor(input, other):  # noqa: A002
 
 
 def all(input, dim=None, keepdim=False):  # noqa: A001, A002
-    dims = None if dim is None else reduction_dims(dim, input.data.ndim, "all")
+    dims = None if dim is None else reduction_dims(dim, input._data.ndim, "all")
     return All.apply(input, dims, keepdim)
 
 
 def any(input, dim=None, keepdim=False):  # noqa: A001, A002
-    dims = None if dim is None else reduction_dims(dim, input.data.ndim, "any")
+    dims = None if dim is None else reduction_dims(dim, input._data.ndim, "any")
     return Any.apply(input, dims, keepdim)
 
 

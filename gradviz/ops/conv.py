@@ -32,7 +32,7 @@ class Conv2d(Function):
         need_x, need_weight, need_bias, _ = ctx.needs_input_grad
         return (
             ConvInputGrad.apply(grad, weight, ctx.win) if need_x else None,
-            ConvWeightGrad.apply(x, grad, ctx.win, cols.data) if need_weight else None,
+            ConvWeightGrad.apply(x, grad, ctx.win, cols._data) if need_weight else None,
             grad.sum((0, 2, 3)) if need_bias else None,
             None,
         )

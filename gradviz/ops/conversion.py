@@ -70,7 +70,7 @@ def to(self, *args, **kwargs):
     nothing changes, as in PyTorch."""
     device, dtype = _parse_to(args, kwargs)
     out = self
-    if dtype is not None and as_dtype(dtype).numpy != self.data.dtype:
+    if dtype is not None and as_dtype(dtype).numpy != self._data.dtype:
         out = ToDtype.apply(out, as_dtype(dtype))
     if device is not None and backend.device(device) != self.device:
         out = ToDevice.apply(out, backend.device(device))

@@ -44,7 +44,7 @@ class EmbeddingBackward(Function):
         indices, padding_idx = ctx.inputs[1], ctx.inputs[3]
         picked = Embedding.apply(indices, grad_grad, padding_idx)
         if padding_idx is not None:
-            picked = picked * wrap((indices.data != padding_idx)[..., None])
+            picked = picked * wrap((indices._data != padding_idx)[..., None])
         return picked, None, None, None
 
 
@@ -65,7 +65,7 @@ def _checked_padding_idx(padding_idx, rows):
 
 
 def embedding(input, weight, padding_idx=None):  # noqa: A002 - PyTorch's argument name
-    if input.data.dtype.kind not in "iu":
+    if input._data.dtype.kind not in "iu":
         raise DtypeError(
             f"embedding: indices must be an integer tensor (int64 or int32), got {input.dtype}; "
             "convert them with .long()"
@@ -75,7 +75,7 @@ def embedding(input, weight, padding_idx=None):  # noqa: A002 - PyTorch's argume
             f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}"
         )
     rows = weight.shape[0]
-    bad = _first_out_of_range(input.data, rows)
+    bad = _first_out_of_range(input._data, rows)
     if bad is not None:
         raise IndexOutOfRangeError(
             f"embedding: index {bad} is out of range for a weight with {rows} rows "
@@ -96,11 +96,11 @@ class OneHot(Function):
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot rows for integer ``tensor``, with ``num_classes`` columns (-1: its largest
     value + 1), as ``torch.nn.functional.one_hot``."""
-    if tensor.data.dtype.kind not in "iu":
+    if tensor._data.dtype.kind not in "iu":
         raise DtypeError(
             f"one_hot: needs an integer tensor of class indices, got {tensor.dtype}; use .long()"
         )
-    indices = tensor.data
+    indices = tensor._data
     if num_classes == -1:
         num_classes = int(indices.max()) + 1 if indices.size else 0
     bad = _first_out_of_range(indices, num_classes)

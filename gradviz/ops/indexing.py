@@ -82,7 +82,7 @@ class MaskedFill(Function):
     @staticmethod
     def backward(ctx, grad):
         need_x, _, need_value = ctx.needs_input_grad
-        grad_x = sum_to(MaskedFill.apply(grad, ctx.mask, 0), ctx.inputs[0].data.shape) if need_x else None
+        grad_x = sum_to(MaskedFill.apply(grad, ctx.mask, 0), ctx.inputs[0]._data.shape) if need_x else None
         grad_value = sum_to(MaskedFill.apply(grad, ~ctx.mask, 0), ()) if need_value else None
         return grad_x, None, grad_value
 
@@ -126,7 +126,7 @@ def _component(k, data, op):
     if isinstance(k, numbers.Integral) and not isinstance(k, bool) and not hasattr(k, "shape"):
         return int(k)
     if isinstance(k, Tensor):
-        array = k.data
+        array = k._data
     elif isinstance(k, (list, tuple, bool)):
         array = backend.array_module(data).asarray(k)
         if array.size == 0:
@@ -241,7 +241,7 @@ def _along_dim_key(xp, index, dim, sizes):
 
 
 def getitem(self, key):
-    key, accumulate = _prepare(key, self.data, "index")
+    key, accumulate = _prepare(key, self._data, "index")
     return Index.apply(self, key, accumulate)
 
 
@@ -249,14 +249,14 @@ def setitem(self, key, value):
     """``self[key] = value``, in place. Recorded as an ``index_put`` op when ``self`` or ``value``
     requires grad (PyTorch's CopySlices): ``self`` then stands for the written tensor, and the gradient
     reaching it flows to ``value`` at ``key`` and to the old ``self`` everywhere else."""
-    key, accumulate = _prepare(key, self.data, "__setitem__")
-    if grad_state.enabled and self.data.dtype.kind == "f" and (self._requires_grad or _requires_grad(value)):
+    key, accumulate = _prepare(key, self._data, "__setitem__")
+    if grad_state.enabled and self._data.dtype.kind == "f" and (self._requires_grad or _requires_grad(value)):
         _record_setitem(self, key, accumulate, value)
         return
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     mark_written(self)
-    _write(self.data, key, _value_array(value, self.data))
+    _write(self._data, key, _value_array(value, self._data))
 
 
 class IndexPut(Function):
@@ -288,14 +288,14 @@ def _record_setitem(self, key, accumulate, value):
             "are recorded; write under `with gradviz.no_grad():` (as initialisers do), or write into a "
             "clone: y = x.clone(); y[...] = ..."
         )
-    if backend.is_view(self.data):
+    if backend.is_view(self._data):
         raise GraphError(
             "__setitem__: writing a value that requires grad into a view of another tensor is not "
             "recorded; index the tensor the view comes from directly, e.g. x[0, 1] = v instead of "
             "x[0][1] = v"
         )
     if not isinstance(value, Tensor):
-        value = _value_array(value, self.data)
+        value = _value_array(value, self._data)
     mark_written(self)
     written = IndexPut.apply(_before_write(self), key, accumulate, value)
     self.grad_fn = written.grad_fn
@@ -306,7 +306,7 @@ def _record_setitem(self, key, accumulate, value):
 
 def _before_write(tensor):
     """A tensor that stands for ``tensor`` as it was, in the graph: same buffer, node and id."""
-    before = wrap(tensor.data)
+    before = wrap(tensor._data)
     before.grad_fn = tensor.grad_fn
     before._output_nr = tensor._output_nr
     before._requires_grad = tensor._requires_grad
@@ -343,22 +343,22 @@ def _write(data, key, value):
 
 
 def masked_fill(input, mask, value):  # noqa: A002 - PyTorch's argument names
-    if not isinstance(mask, Tensor) or mask.data.dtype.kind != "b":
+    if not isinstance(mask, Tensor) or mask._data.dtype.kind != "b":
         raise DtypeError(
             f"masked_fill: the mask must be a bool tensor, but got {_describe(getattr(mask, 'data', mask))}; "
             "build one with a comparison such as x > 0, or convert with .bool()"
         )
-    if isinstance(value, Tensor) and value.data.ndim != 0:
+    if isinstance(value, Tensor) and value._data.ndim != 0:
         raise ShapeError(
             f"masked_fill: value must be a number or a 0-dimensional tensor, but got shape "
-            f"{tuple(value.data.shape)}; use where(mask, values, input) to fill from a tensor"
+            f"{tuple(value._data.shape)}; use where(mask, values, input) to fill from a tensor"
         )
     return MaskedFill.apply(input, mask, value)
 
 
 def index_select(input, dim, index):  # noqa: A002
-    dim = normalize_dim(dim, input.data.ndim, "index_select")
-    array = _int_index(index, input.data, "index_select", dim)
+    dim = normalize_dim(dim, input._data.ndim, "index_select")
+    array = _int_index(index, input._data, "index_select", dim)
     if array.ndim > 1:
         raise ShapeError(
             f"index_select: the index must be 1-D (or 0-D), but got shape {tuple(array.shape)}; "
@@ -369,7 +369,7 @@ def index_select(input, dim, index):  # noqa: A002
 
 def gather(input, dim, index, *, sparse_grad=False):  # noqa: A002
     """``sparse_grad`` is accepted for PyTorch compatibility; gradients are always dense."""
-    data = input.data
+    data = input._data
     dim = normalize_dim(dim, data.ndim, "gather")
     array = _int_index(index, data, "gather", dim)
     too_large = [d for d in range(data.ndim) if d != dim and array.shape[d] > data.shape[d]]
@@ -385,7 +385,7 @@ def gather(input, dim, index, *, sparse_grad=False):  # noqa: A002
 def take_along_dim(input, indices, dim=None):  # noqa: A002
     if dim is None:
         return take_along_dim(flatten(input), flatten(indices) if isinstance(indices, Tensor) else indices, 0)
-    data = input.data
+    data = input._data
     dim = normalize_dim(dim, data.ndim, "take_along_dim")
     array = _int_index(indices, data, "take_along_dim", dim)
     if not _broadcast_outside(array.shape, data.shape, dim):

@@ -3,8 +3,8 @@
 They are not graph ops: in-place changes are allowed only where nothing records, on tensors that do not
 require grad or under ``no_grad()`` (where optimizers and ``nn.init`` run). Every method stamps the write
 first (``Tensor._check_inplace``), so a later backward that needs the overwritten values raises instead
-of using the new ones, as PyTorch's version counters do. Each method writes into ``self.data`` (values of
-other tensors come from their ``.data``), keeps the tensor's dtype and device, and returns ``self``.
+of using the new ones, as PyTorch's version counters do. Each method writes into ``self._data`` (values of
+other tensors come from their ``._data``), keeps the tensor's dtype and device, and returns ``self``.
 
 ``x += y`` is the exception that stays usable inside a recorded graph: when ``x`` is an op's output, or
 ``y`` requires grad, it computes ``x + y`` out of place (so ``total += loss`` works); otherwise it is
@@ -39,10 +39,10 @@ def _operand(self, op, other):
                 f"{op}: the tensor is on {self.device} but the operand is on {other.device}; "
                 "move it with .to(device) first"
             )
-        value, kind = other.data, other.data.dtype.kind
+        value, kind = other._data, other._data.dtype.kind
     else:
         value, kind = other, _value_kind(other)
-    if _KIND_RANK[kind] > _KIND_RANK[self.data.dtype.kind]:
+    if _KIND_RANK[kind] > _KIND_RANK[self._data.dtype.kind]:
         _refuse_cast(self, op, "a " + ("float" if kind == "f" else "integer") + " operand")
     return value
 
@@ -63,13 +63,13 @@ def _refuse_cast(self, op, what):
 
 
 def _require_float(self, op):
-    if self.data.dtype.kind != "f":
+    if self._data.dtype.kind != "f":
         _refuse_cast(self, op, "a floating point result")
 
 
 def _update(self, op, ufunc, value):
-    """``self.data = ufunc(self.data, value)``, written into self's buffer."""
-    data = self.data
+    """``self._data = ufunc(self._data, value)``, written into self's buffer."""
+    data = self._data
     try:
         getattr(array_module(data), ufunc)(data, value, out=data)
     except ValueError:
@@ -122,14 +122,14 @@ def lerp_(self, end, weight):
     """``self += weight * (end - self)``."""
     self._check_inplace("lerp_")
     _require_float(self, "lerp_")
-    step = _operand(self, "lerp_", end) - self.data
+    step = _operand(self, "lerp_", end) - self._data
     return _update(self, "lerp_", "add", step * _operand(self, "lerp_", weight))
 
 
 def sqrt_(self):
     self._check_inplace("sqrt_")
     _require_float(self, "sqrt_")
-    array_module(self.data).sqrt(self.data, out=self.data)
+    array_module(self._data).sqrt(self._data, out=self._data)
     return self
 
 
@@ -139,7 +139,7 @@ def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
         raise ValueError("clamp_: at least one of min and max must be given")
     low = None if min is None else _operand(self, "clamp_", min)
     high = None if max is None else _operand(self, "clamp_", max)
-    array_module(self.data).clip(self.data, low, high, out=self.data)
+    array_module(self._data).clip(self._data, low, high, out=self._data)
     return self
 
 
@@ -150,7 +150,7 @@ def copy_(self, src, non_blocking=False):
         raise TypeError(f"copy_: src must be a Tensor, got {type(src).__name__}; wrap it with gradviz.tensor")
     _refuse_recorded("copy_", src)
     try:
-        self.data[...] = backend.to_device(src.data, self.device)
+        self._data[...] = backend.to_device(src._data, self.device)
     except ValueError:
         raise ShapeError(
             f"copy_: src of shape {tuple(src.shape)} does not broadcast to the tensor's shape "
@@ -165,20 +165,20 @@ def _scalar(value):
 
 def fill_(self, value):
     self._check_inplace("fill_")
-    self.data[...] = _scalar(value)
+    self._data[...] = _scalar(value)
     return self
 
 
 def masked_fill_(self, mask, value):
     self._check_inplace("masked_fill_")
-    if not isinstance(mask, Tensor) or mask.data.dtype.kind != "b":
+    if not isinstance(mask, Tensor) or mask._data.dtype.kind != "b":
         kind = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
         raise DtypeError(
             f"masked_fill_: the mask must be a bool tensor, got {kind}; build it with a comparison"
         )
     where = _operand(self, "masked_fill_", mask)
     try:
-        array_module(self.data).copyto(self.data, _scalar(value), casting="unsafe", where=where)
+        array_module(self._data).copyto(self._data, _scalar(value), casting="unsafe", where=where)
     except ValueError:
         raise ShapeError(
             f"masked_fill_: a mask of shape {tuple(mask.shape)} does not broadcast to the tensor's shape "
@@ -190,11 +190,11 @@ def masked_fill_(self, mask, value):
 def _random_fill(self, op, draw, generator):
     """Values are drawn on the host (so a seed gives the same numbers on every device), then moved."""
     self._check_inplace(op)
-    if self.data.dtype.kind != "f":
+    if self._data.dtype.kind != "f":
         raise DtypeError(
             f"{op}: random values need a float tensor, got {self.dtype}; create it with dtype=gradviz.float32"
         )
-    self.data[...] = backend.to_device(draw(rng(generator), self.data.shape), self.device)
+    self._data[...] = backend.to_device(draw(rng(generator), self._data.shape), self.device)
     return self
 
 

@@ -32,7 +32,7 @@ class Matmul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        a_shape, b_shape = a.data.shape, b.data.shape
+        a_shape, b_shape = a._data.shape, b._data.shape
         if len(b_shape) == 1:
             grad, b = unsqueeze(grad, -1), unsqueeze(b, -1)
         if len(a_shape) == 1:
@@ -82,16 +82,16 @@ def matmul(input, other):  # noqa: A002 - PyTorch's argument names
 
 
 def mm(input, mat2):  # noqa: A002
-    if input.data.ndim != 2 or mat2.data.ndim != 2:
+    if input._data.ndim != 2 or mat2._data.ndim != 2:
         raise ShapeError(
-            f"mm: both arguments must be 2-D matrices, but got shapes {tuple(input.data.shape)} and "
-            f"{tuple(mat2.data.shape)}; use matmul for vectors and batches"
+            f"mm: both arguments must be 2-D matrices, but got shapes {tuple(input._data.shape)} and "
+            f"{tuple(mat2._data.shape)}; use matmul for vectors and batches"
         )
     return Mm.apply(input, mat2)
 
 
 def bmm(input, mat2):  # noqa: A002
-    a_shape, b_shape = input.data.shape, mat2.data.shape
+    a_shape, b_shape = input._data.shape, mat2._data.shape
     if len(a_shape) != 3 or len(b_shape) != 3 or a_shape[0] != b_shape[0]:
         raise ShapeError(
             f"bmm: both arguments must be 3-D with the same batch size, but got shapes {tuple(a_shape)} and "

@@ -36,7 +36,7 @@ class Linear(Function):
 
 
 def _check(input, weight, bias):  # noqa: A002 - PyTorch's argument name
-    in_shape, weight_shape = input.data.shape, weight.data.shape
+    in_shape, weight_shape = input._data.shape, weight._data.shape
     if len(weight_shape) != 2 or not in_shape or in_shape[-1] != weight_shape[1]:
         raise ShapeError(
             f"linear: input of shape {in_shape} cannot be multiplied by weight of shape "
@@ -46,7 +46,7 @@ def _check(input, weight, bias):  # noqa: A002 - PyTorch's argument name
     if bias is None:
         return
     out_shape = (*in_shape[:-1], weight_shape[0])
-    bias_shape = bias.data.shape
+    bias_shape = bias._data.shape
     if bias_shape != out_shape[-1:] and not _broadcasts_to(bias_shape, out_shape):
         raise ShapeError(
             f"linear: bias of shape {bias_shape} does not match weight of shape "

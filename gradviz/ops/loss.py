@@ -52,8 +52,8 @@ class NllLoss(Function):
     @staticmethod
     def backward(ctx, grad):
         logp = ctx.inputs[0]
-        xp = array_module(grad.data)
-        picks = xp.zeros(logp.data.shape, dtype=logp.data.dtype)
+        xp = array_module(grad._data)
+        picks = xp.zeros(logp._data.shape, dtype=logp._data.dtype)
         picks[ctx.index] = -ctx.weights
         if grad.ndim:
             grad = grad.reshape(_with_class_dim(grad.shape))
@@ -98,13 +98,13 @@ def _reduce(loss, reduction):
 
 
 def _check_class_target(op, input, target, weight, ignore_index):  # noqa: A002
-    shape, target_shape = input.data.shape, target.data.shape
+    shape, target_shape = input._data.shape, target._data.shape
     if not shape:
         raise ShapeError(
             f"{op}: expected an input of shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor"
         )
     expected = () if len(shape) == 1 else shape[:1] + shape[2:]
-    if target.data.dtype.name not in ("int64", "uint8"):
+    if target._data.dtype.name not in ("int64", "uint8"):
         raise DtypeError(
             f"{op}: class-index targets must be int64 (or uint8, as PyTorch's Long or Byte), got "
             f"{target.dtype} with shape {target_shape}; convert with target.long(), or for class "
@@ -115,11 +115,11 @@ def _check_class_target(op, input, target, weight, ignore_index):  # noqa: A002
             f"{op}: input of shape {shape} needs a class-index target of shape {expected}, got {target_shape}"
         )
     classes = shape[_class_dim(input)]
-    if weight is not None and weight.data.shape != (classes,):
+    if weight is not None and weight._data.shape != (classes,):
         raise ShapeError(
-            f"{op}: weight has shape {weight.data.shape}; expected one weight per class, shape ({classes},)"
+            f"{op}: weight has shape {weight._data.shape}; expected one weight per class, shape ({classes},)"
         )
-    t = target.data
+    t = target._data
     bad = ((t < 0) | (t >= classes)) & (t != ignore_index)
     if bad.any():
         raise IndexOutOfRangeError(
@@ -152,9 +152,9 @@ def _smoothing_term(logp, target, weight, ignore_index, reduction):
     dim = _class_dim(logp)
     smooth = -(logp if weight is None else logp * _per_class(weight, logp)).sum(dim)
     weights, _ = _sample_weights(
-        target.data, None if weight is None else weight.data, ignore_index, logp.data.dtype
+        target._data, None if weight is None else weight._data, ignore_index, logp._data.dtype
     )
-    smooth = smooth * wrap(target.data != ignore_index)
+    smooth = smooth * wrap(target._data != ignore_index)
     if reduction != "mean":
         return _reduce(smooth, reduction)
     total = weights.sum()
@@ -190,8 +190,8 @@ def cross_entropy(
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     dim = _class_dim(input)
-    if target.data.shape == input.data.shape:
-        if target.data.dtype.kind != "f":
+    if target._data.shape == input._data.shape:
+        if target._data.dtype.kind != "f":
             raise DtypeError(
                 f"cross_entropy: a target of the input's shape {tuple(input.shape)} holds class "
                 f"probabilities and must be floating point, got {target.dtype}; for class indices pass a "

@@ -47,7 +47,7 @@ class VectorNorm(Function):
         safe_out = where(out == 0, 1.0, out)
         if ord == 2:
             return x * (grad / safe_out), None, None, None
-        sign = wrap(array_module(x.data).sign(x.data))
+        sign = wrap(array_module(x._data).sign(x._data))
         safe_abs = where(x == 0, 1.0, abs(x))
         return sign * safe_abs ** (ord - 1) * (grad / safe_out ** (ord - 1)), None, None, None
 
@@ -59,15 +59,15 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
         raise TypeError(f"linalg.vector_norm: ord must be a number (2, 1, inf, 0, 0.5...), got {ord!r}")
     if dtype is not None:
         x = x.to(as_dtype(dtype))
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise DtypeError(
             f"linalg.vector_norm: expected a floating point tensor, got {x.dtype}; convert it first "
             "(x.float()) or pass dtype=gradviz.float32"
         )
-    dims = reduction_dims(dim, x.data.ndim, "linalg.vector_norm")
-    if math.isinf(ord) and any(x.data.shape[d] == 0 for d in dims):
+    dims = reduction_dims(dim, x._data.ndim, "linalg.vector_norm")
+    if math.isinf(ord) and any(x._data.shape[d] == 0 for d in dims):
         raise ValueError(
-            f"linalg.vector_norm: the {ord} norm of an empty tensor (shape {tuple(x.data.shape)}) has no "
+            f"linalg.vector_norm: the {ord} norm of an empty tensor (shape {tuple(x._data.shape)}) has no "
             "value, since max and min have no identity; reduce a non-empty dim"
         )
     if ord == 1:

@@ -120,7 +120,7 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
     if value:
         raise ValueError(f"pad: value={value} only applies to mode='constant', not '{mode}'")
     _check_index_mode(input, widths, mode, len(pad) // 2)
-    xp = array_module(input.data)
+    xp = array_module(input._data)
     picks = tuple(
         (axis, _source_index(xp, n, before, after, mode))
         for axis, (n, (before, after)) in enumerate(zip(input.shape, widths))

@@ -146,13 +146,13 @@ def avg_pool2d(
     divisor_override=None,
 ):
     win = _pool_windows("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
-    xp = array_module(input.data)
+    xp = array_module(input._data)
     if divisor_override is not None:
         divisor = divisor_override
     else:
         heights, widths = (_window_sizes(xp, win, axis, count_include_pad) for axis in (0, 1))
         divisor = heights[:, None] * widths
-    return AvgPool2d.apply(input, win, xp.asarray(1 / divisor, dtype=input.data.dtype))
+    return AvgPool2d.apply(input, win, xp.asarray(1 / divisor, dtype=input._data.dtype))
 
 
 def _window_sizes(xp, win, axis, count_include_pad):
@@ -175,8 +175,8 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     out = tuple(n if o is None else o for n, o in zip(size, out))
     if min(out) < 1:
         raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
-    xp = array_module(input.data)
-    rows, cols = (_band_average(xp, n, o, input.data.dtype) for n, o in zip(size, out))
+    xp = array_module(input._data)
+    rows, cols = (_band_average(xp, n, o, input._data.dtype) for n, o in zip(size, out))
     return AdaptiveAvgPool2d.apply(input, rows, cols)
 
 

@@ -36,7 +36,7 @@ def promote_types(type1, type2):
 
 def result_type(tensor1, tensor2):
     """The dtype an op such as ``tensor1 + tensor2`` gives (tensors or numbers), as ``torch.result_type``."""
-    operands = [x.data if isinstance(x, Tensor) else x for x in (tensor1, tensor2)]
+    operands = [x._data if isinstance(x, Tensor) else x for x in (tensor1, tensor2)]
     return from_numpy_dtype(result_dtype(*operands))
 
 

@@ -68,7 +68,7 @@ def _kept_shape(ctx):
 def kept_dims(t, ctx):
     """``t`` (shaped like the reduction's output) with the reduced dims present as size 1."""
     shape = _kept_shape(ctx)
-    return t if ctx.keepdim or t.data.shape == shape else KeptDims.apply(t, shape)
+    return t if ctx.keepdim or t._data.shape == shape else KeptDims.apply(t, shape)
 
 
 def spread(grad, ctx):
@@ -86,7 +86,7 @@ def _reduced_count(ctx):
 
 
 def _require_float(op, x, hint):
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise DtypeError(
             f"{op}: input dtype must be floating point, got {x.dtype}; {hint} (e.g. x.float().{op}())"
         )
@@ -96,7 +96,7 @@ def _integer_sum_dtype(x, dtype):
     """PyTorch sums and multiplies bool and integer tensors in int64 unless a dtype is given."""
     if dtype is not None:
         return as_dtype(dtype).numpy
-    return None if x.data.dtype.kind == "f" else "int64"
+    return None if x._data.dtype.kind == "f" else "int64"
 
 
 class Sum(Function):
@@ -135,8 +135,8 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        if (x.data == 0).any():
-            return spread(grad, ctx) * wrap(_product_of_others(x.data, ctx.dims)), None, None, None
+        if (x._data == 0).any():
+            return spread(grad, ctx) * wrap(_product_of_others(x._data, ctx.dims)), None, None, None
         return spread(grad * out, ctx) / x, None, None, None
 
 
@@ -169,8 +169,8 @@ class Amax(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x = ctx.saved_tensors[0].data
-        share = ctx.ties(x).astype(grad.data.dtype)
+        x = ctx.saved_tensors[0]._data
+        share = ctx.ties(x).astype(grad._data.dtype)
         share /= share.sum(axis=ctx.dims, keepdims=True)
         return spread(grad, ctx) * wrap(share), None, None
 
@@ -217,9 +217,9 @@ class MaxDim(Function):
     @staticmethod
     def backward(ctx, grad, _indices_grad):
         dim = ctx.dims[0]
-        xp = array_module(grad.data)
+        xp = array_module(grad._data)
         positions = xp.arange(ctx.in_shape[dim]).reshape((-1,) + (1,) * (len(ctx.in_shape) - dim - 1))
-        chosen = (positions == ctx.index).astype(grad.data.dtype)
+        chosen = (positions == ctx.index).astype(grad._data.dtype)
         return spread(grad, ctx) * wrap(chosen), None, None
 
 
@@ -271,7 +271,7 @@ class Std(Var):
     def backward(ctx, grad):
         out = ctx.saved_tensors[1]
         grad = grad / (2 * out)
-        zero = out.data == 0
+        zero = out._data == 0
         if zero.any():
             grad = where(wrap(zero), 0.0, grad)  # as PyTorch: a constant slice sends no gradient
         return _var_grad(ctx, grad), None, None, None
@@ -281,7 +281,7 @@ def _var_grad(ctx, grad):
     dof = _reduced_count(ctx) - ctx.correction
     x = ctx.saved_tensors[0]
     if dof <= 0 and (ctx.whole or not ctx.in_shape):
-        return spread(grad, ctx) * wrap(_no_dof_factor(x.data))
+        return spread(grad, ctx) * wrap(_no_dof_factor(x._data))
     scale = 2 / dof if dof else math.inf
     return spread(grad * scale, ctx) * (x - mean(x, ctx.dims, keepdim=True))
 
@@ -319,35 +319,35 @@ class Logsumexp(Function):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001, A002 - PyTorch's names
-    dims = reduction_dims(dim, input.data.ndim, "sum")
+    dims = reduction_dims(dim, input._data.ndim, "sum")
     return Sum.apply(input, dims, keepdim, _integer_sum_dtype(input, dtype))
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     if dtype is None:
         _require_float("mean", input, "pass dtype= or convert the input first")
-    dims = reduction_dims(dim, input.data.ndim, "mean")
+    dims = reduction_dims(dim, input._data.ndim, "mean")
     return Mean.apply(input, dims, keepdim, None if dtype is None else as_dtype(dtype).numpy)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
-    dims = () if input.data.ndim == 0 else _single_dim(dim, input, "prod")
+    dims = () if input._data.ndim == 0 else _single_dim(dim, input, "prod")
     return Prod.apply(input, dims, keepdim, _integer_sum_dtype(input, dtype))
 
 
 def _single_dim(dim, input, op):
     if dim is None:
-        return tuple(range(input.data.ndim))
+        return tuple(range(input._data.ndim))
     if not isinstance(dim, int):
         raise TypeError(f"{op}: dim must be an int or None, got {dim!r}; reduce one dim at a time")
-    return (normalize_dim(dim, input.data.ndim, op),)
+    return (normalize_dim(dim, input._data.ndim, op),)
 
 
 def _extremum(input, dim, keepdim, op, kinds):
     elementwise, whole, along, index, result = kinds
     if isinstance(dim, Tensor):
         return elementwise(input, dim)
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if dim is None:
         return whole.apply(input, tuple(range(ndim)), False)
     if not isinstance(dim, int):
@@ -376,11 +376,11 @@ def min(input, dim=None, keepdim=False):  # noqa: A001, A002
 
 
 def amax(input, dim=(), keepdim=False):  # noqa: A002
-    return Amax.apply(input, reduction_dims(dim, input.data.ndim, "amax"), keepdim)
+    return Amax.apply(input, reduction_dims(dim, input._data.ndim, "amax"), keepdim)
 
 
 def amin(input, dim=(), keepdim=False):  # noqa: A002
-    return Amin.apply(input, reduction_dims(dim, input.data.ndim, "amin"), keepdim)
+    return Amin.apply(input, reduction_dims(dim, input._data.ndim, "amin"), keepdim)
 
 
 def _var_args(input, dim, unbiased, keepdim, correction, op):
@@ -393,7 +393,7 @@ def _var_args(input, dim, unbiased, keepdim, correction, op):
     _require_float(op, input, "convert the input first")
     if correction is None:
         correction = 0 if unbiased is False else 1
-    return input, None if dim is None else reduction_dims(dim, input.data.ndim, op), correction, keepdim
+    return input, None if dim is None else reduction_dims(dim, input._data.ndim, op), correction, keepdim
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
@@ -405,12 +405,12 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # n
 
 
 def logsumexp(input, dim, keepdim=False):  # noqa: A002
-    return Logsumexp.apply(input, reduction_dims(dim, input.data.ndim, "logsumexp"), keepdim)
+    return Logsumexp.apply(input, reduction_dims(dim, input._data.ndim, "logsumexp"), keepdim)
 
 
 def _index_of(cls, input, dim, keepdim, op):
     if dim is not None:
-        dim = None if input.data.ndim == 0 else normalize_dim(dim, input.data.ndim, op)
+        dim = None if input._data.ndim == 0 else normalize_dim(dim, input._data.ndim, op)
     return cls.apply(input, dim, keepdim)
 
 

@@ -227,18 +227,18 @@ def view(input, *shape):  # noqa: A002
 
 def squeeze(input, dim=None):  # noqa: A002
     dims = normalize_dims(dim, input.ndim, "squeeze")
-    shape = tuple(s for d, s in enumerate(input.data.shape) if s != 1 or d not in dims)
+    shape = tuple(s for d, s in enumerate(input._data.shape) if s != 1 or d not in dims)
     return Squeeze.apply(input, shape)
 
 
 def unsqueeze(input, dim):  # noqa: A002
     dim = normalize_dim(dim, input.ndim + 1, "unsqueeze")
-    shape = input.data.shape
+    shape = input._data.shape
     return Unsqueeze.apply(input, (*shape[:dim], 1, *shape[dim:]))
 
 
 def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
-    shape = input.data.shape
+    shape = input._data.shape
     if not shape:
         return Flatten.apply(input, (1,))
     start = normalize_dim(start_dim, len(shape), "flatten")
@@ -254,7 +254,7 @@ def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
 
 
 def unflatten(input, dim, sizes):  # noqa: A002
-    shape = input.data.shape
+    shape = input._data.shape
     dim = normalize_dim(dim, len(shape), "unflatten")
     sizes = shape_args((sizes,))
     known = math.prod(s for s in sizes if s != -1)
@@ -276,7 +276,7 @@ def contiguous(input, memory_format=None):  # noqa: A002
 
 
 def transpose(input, dim0, dim1):  # noqa: A002
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     dim0, dim1 = normalize_dim(dim0, ndim, "transpose"), normalize_dim(dim1, ndim, "transpose")
     if dim0 == dim1:
         return input
@@ -284,10 +284,10 @@ def transpose(input, dim0, dim1):  # noqa: A002
 
 
 def t(input):  # noqa: A002
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if ndim > 2:
         raise ShapeError(
-            f"t: expects a tensor with at most 2 dimensions, but got shape {tuple(input.data.shape)}; "
+            f"t: expects a tensor with at most 2 dimensions, but got shape {tuple(input._data.shape)}; "
             "use transpose(dim0, dim1) or .mT for batches"
         )
     return Transpose.apply(input, 0, 1) if ndim == 2 else input
@@ -303,11 +303,11 @@ def flip(input, *dims):  # noqa: A002
 
 def permute(input, *dims):  # noqa: A002
     dims = shape_args(dims)
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if len(dims) != ndim:
         raise ShapeError(
             f"permute: dims {dims} name {len(dims)} dimensions, but the tensor has shape "
-            f"{tuple(input.data.shape)} ({ndim} dimensions); name each dimension once"
+            f"{tuple(input._data.shape)} ({ndim} dimensions); name each dimension once"
         )
     dims = tuple(normalize_dim(d, ndim, "permute") for d in dims)
     if len(set(dims)) != ndim:
@@ -316,7 +316,7 @@ def permute(input, *dims):  # noqa: A002
 
 
 def movedim(input, source, destination):  # noqa: A002
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     source, destination = _dim_tuple(source, ndim), _dim_tuple(destination, ndim)
     if (
         len(source) != len(destination)
@@ -339,15 +339,15 @@ def _dim_tuple(dims, ndim):
 
 
 def _reversed_dims(input):  # noqa: A002
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     return input if ndim < 2 else Permute.apply(input, tuple(range(ndim - 1, -1, -1)))
 
 
 def _matrix_transpose(input):  # noqa: A002
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if ndim < 2:
         raise ShapeError(
-            f"mT: needs a matrix or a batch of matrices, but got shape {tuple(input.data.shape)}; "
+            f"mT: needs a matrix or a batch of matrices, but got shape {tuple(input._data.shape)}; "
             "unsqueeze a vector first"
         )
     return Transpose.apply(input, ndim - 2, ndim - 1)
@@ -368,16 +368,16 @@ def _checked_tensors(op, tensors):
 
 def cat(tensors, dim=0):
     tensors = _checked_tensors("cat", tensors)
-    return Cat.apply(normalize_dim(dim, tensors[0].data.ndim, "cat"), *tensors)
+    return Cat.apply(normalize_dim(dim, tensors[0]._data.ndim, "cat"), *tensors)
 
 
 def stack(tensors, dim=0):
     tensors = _checked_tensors("stack", tensors)
-    return Stack.apply(normalize_dim(dim, tensors[0].data.ndim + 1, "stack"), *tensors)
+    return Stack.apply(normalize_dim(dim, tensors[0]._data.ndim + 1, "stack"), *tensors)
 
 
 def split(tensor, split_size_or_sections, dim=0):
-    shape = tensor.data.shape
+    shape = tensor._data.shape
     dim = normalize_dim(dim, len(shape), "split")
     size = shape[dim]
     if isinstance(split_size_or_sections, int):
@@ -403,7 +403,7 @@ def _even_sizes(size, piece, op):
 def chunk(input, chunks, dim=0):  # noqa: A002
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be greater than 0, got {chunks}")
-    shape = input.data.shape
+    shape = input._data.shape
     dim = normalize_dim(dim, len(shape), "chunk")
     size = shape[dim]
     sizes = (0,) * chunks if size == 0 else _even_sizes(size, -(-size // chunks), "chunk")
@@ -411,7 +411,7 @@ def chunk(input, chunks, dim=0):  # noqa: A002
 
 
 def unbind(input, dim=0):  # noqa: A002
-    return Unbind.apply(input, normalize_dim(dim, input.data.ndim, "unbind"))
+    return Unbind.apply(input, normalize_dim(dim, input._data.ndim, "unbind"))
 
 
 concat = concatenate = cat
@@ -421,8 +421,8 @@ moveaxis = movedim
 METHODS = {
     "reshape": reshape,
     "view": view,
-    "reshape_as": lambda self, other: reshape(self, other.data.shape),
-    "view_as": lambda self, other: view(self, other.data.shape),
+    "reshape_as": lambda self, other: reshape(self, other._data.shape),
+    "view_as": lambda self, other: view(self, other._data.shape),
     "squeeze": squeeze,
     "unsqueeze": unsqueeze,
     "flatten": flatten,

@@ -204,7 +204,7 @@ class ReluBackward(Function):
         (out,) = ctx.saved_tensors
         need_grad, need_out = ctx.needs_input_grad
         d_grad = ReluBackward.apply(grad_grad, out) if need_grad else None
-        d_out = wrap(array_module(grad_grad.data).zeros_like(grad_grad.data)) if need_out else None
+        d_out = wrap(array_module(grad_grad._data).zeros_like(grad_grad._data)) if need_out else None
         return d_grad, d_out
 
 
@@ -224,13 +224,13 @@ class Clamp(Function):
         gx = glow = ghigh = None
         if need_x:
             inside = x <= high if low is None else x >= low if high is None else (x >= low) & (x <= high)
-            gx = sum_to(where(inside, grad, 0.0), x.data.shape)
+            gx = sum_to(where(inside, grad, 0.0), x._data.shape)
         if need_low:
             below = x < low if high is None else (x < low) & (low < high)
-            glow = sum_to(where(below, grad, 0.0), low.data.shape)
+            glow = sum_to(where(below, grad, 0.0), low._data.shape)
         if need_high:
             above = x > high if low is None else (x > high) | (high < low)
-            ghigh = sum_to(where(above, grad, 0.0), high.data.shape)
+            ghigh = sum_to(where(above, grad, 0.0), high._data.shape)
         return gx, glow, ghigh
 
 
@@ -252,8 +252,8 @@ class Maximum(Function):
     def backward(ctx, grad):
         share_a = wrap(ctx.share_a)
         a, b = ctx.inputs[0], ctx.inputs[1]
-        ga = sum_to(grad * share_a, a.data.shape) if ctx.needs_input_grad[0] else None
-        gb = sum_to(grad * (1 - share_a), b.data.shape) if ctx.needs_input_grad[1] else None
+        ga = sum_to(grad * share_a, a._data.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to(grad * (1 - share_a), b._data.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -275,8 +275,8 @@ class Where(Function):
         infinite gradient gives NaN to the side that was not chosen, where PyTorch gives 0."""
         keep = wrap(ctx.condition)
         _, a, b = ctx.inputs
-        ga = sum_to(grad * keep, a.data.shape) if ctx.needs_input_grad[1] else None
-        gb = sum_to(grad * ~keep, b.data.shape) if ctx.needs_input_grad[2] else None
+        ga = sum_to(grad * keep, a._data.shape) if ctx.needs_input_grad[1] else None
+        gb = sum_to(grad * ~keep, b._data.shape) if ctx.needs_input_grad[2] else None
         return None, ga, gb
 
 
@@ -341,8 +341,8 @@ def _tensor_operand(op, other):
 
 
 def where(condition, input, other):  # noqa: A002
-    kind = condition.data.dtype.kind if isinstance(condition, Tensor) else "b"
-    if kind == "u" and condition.data.dtype.itemsize == 1:
+    kind = condition._data.dtype.kind if isinstance(condition, Tensor) else "b"
+    if kind == "u" and condition._data.dtype.itemsize == 1:
         warnings.warn(
             "where received a uint8 condition tensor; this is deprecated in PyTorch, use a bool "
             "condition instead (.bool())",

@@ -80,6 +80,7 @@ RULES = {
     "unflatten": _SHAPE_ONLY,
     "transpose": "grad_x = grad with the same two dimensions swapped back",
     "permute": "grad_x = grad permuted by the inverse permutation",
+    "flip": "grad_x = grad flipped back along the same dimensions",
     "expand": "grad_x = grad summed over the expanded dimensions",
     "sum_to": "grad_x = grad broadcast (expanded) back to x's shape",
     "cat": "each input gets its own slice of grad along dim",

@@ -178,3 +178,32 @@ def test_requires_grad_and_grad_assignments_are_checked():
     x.requires_grad = True
     x.grad = gv.zeros(2)
     assert x.requires_grad and x.grad.tolist() == [0.0, 0.0]
+
+
+def test_assigning_data_replaces_the_values_as_in_pytorch():
+    def layer_after_data_assignment(lib):
+        layer = lib.nn.Linear(2, 3)
+        layer.weight.data = lib.ones(3, 2)
+        layer.bias.data = lib.zeros(3)
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        w.data = w.data - 0.5 * lib.ones(2)  # the from-scratch update rule
+        out = (layer(lib.ones(4, 2)) * w.sum()).sum()
+        out.backward()
+        return layer.weight.grad, w.grad
+
+    for ours, theirs in zip(layer_after_data_assignment(gv), layer_after_data_assignment(torch)):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+def test_assigned_data_is_checked_and_counts_as_a_write():
+    w = gv.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    w.data = gv.zeros(2)
+    with pytest.raises(gv.errors.GraphError, match=r"mul: an input it saved.*x\.data = "):
+        y.backward()
+    with pytest.raises(TypeError, match="data: assign a tensor or an array, not list"):
+        w.data = [1.0, 2.0]
+    with pytest.raises(gv.errors.DtypeError, match="requires grad, so its data must be floating point"):
+        w.data = gv.tensor([1, 2])
+    w.data = np.float32(3.0)
+    assert w.shape == () and isinstance(w.data, np.ndarray)
