@@ -236,6 +236,7 @@ class _IntoGrad:
         self.only = None if inputs is None else {id(t) for t in self.targets}
         self.watches = any(t.grad_fn is not None for t in self.targets)
         self.shared = set()
+        self.fresh = set()  # ids of the .grad buffers this pass created: nothing else can have saved them
 
     def protect(self, g):
         self.shared.add(id(g._data))
@@ -248,10 +249,12 @@ class _IntoGrad:
         grad = tensor._grad
         if grad is None:
             tensor._grad = g if self.create_graph else self._owned(g)
+            self.fresh.add(id(tensor._grad))
         elif self.create_graph or grad._requires_grad:
             tensor._grad = grad + g
         else:
-            mark_written(grad)
+            if id(grad) not in self.fresh:  # a stamp would send every later node's check the slow way
+                mark_written(grad)
             grad._data += g._data
         if observed:
             emit(GradAccumulated(next_seq(), tensor._id, tensor._grad))
