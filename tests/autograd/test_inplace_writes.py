@@ -213,7 +213,7 @@ def test_accumulating_into_a_grad_from_an_earlier_pass_still_counts_as_a_write()
     w = gv.ones(2, requires_grad=True)
     (w * 3).sum().backward()
     y = (w.grad * w).sum()  # saves the .grad of the first pass
-    (w * w * w).sum().backward()  # used three times in one pass: summed without stamping its own buffer
+    (w * w * w).sum().backward()  # summed in place into the .grad that y saved
     assert w.grad.tolist() == [6.0, 6.0]
     with pytest.raises(gv.errors.GraphError, match="mul: an input it saved for backward"):
         y.backward()
