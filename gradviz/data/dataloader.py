@@ -13,8 +13,7 @@ import numpy as np
 
 from ..autograd.tensor import Tensor
 from ..creation import from_numpy, tensor
-from ..dtypes import bool as bool_dtype
-from ..dtypes import float64, int64
+from ..dtypes import float64
 from ..ops.shape import stack
 from ..random import Generator, rng
 from .dataset import Subset, TensorDataset
@@ -122,10 +121,10 @@ def default_collate(batch):
 
 
 def _collate_numbers(batch):
-    if isinstance(batch[0], bool):
-        return tensor(batch, dtype=bool_dtype)
+    """A batch starting with a float is float64; otherwise the dtype is inferred from all the numbers (bools,
+    int64, or the default float dtype when ints and floats mix), as in PyTorch."""
     if isinstance(batch[0], numbers.Integral):
-        return tensor(batch, dtype=int64)
+        return tensor(batch)
     return tensor(batch, dtype=float64)
 
 

@@ -163,6 +163,14 @@ def test_collate_ints_numpy_and_namedtuples():
     assert scalars.dtype == gv.float64 and scalars.tolist() == [0.25, 0.5]
 
 
+@pytest.mark.parametrize("numbers", [[1, 2.5], [True, 1], [True, False], [1, 2], [1.5, 2]])
+def test_collate_numbers_of_mixed_types_like_pytorch(numbers):
+    """PyTorch infers the dtype of a batch that starts with an int or bool, so [1, 2.5] stays float."""
+    batch, reference = default_collate(numbers), torch_data.default_collate(numbers)
+    assert batch.dtype.name == str(reference.dtype).removeprefix("torch.")
+    assert batch.tolist() == reference.tolist()
+
+
 def test_collate_refuses_ragged_or_unknown_samples():
     with pytest.raises(RuntimeError, match="same number of fields"):
         default_collate([(1, 2), (3,)])
