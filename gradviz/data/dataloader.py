@@ -25,21 +25,21 @@ class DataLoader:
     ``shuffle`` draws a new order every epoch from ``generator`` (a ``gradviz.random.Generator``) or the
     global one, so ``gv.manual_seed`` or a seeded generator makes the order reproducible. ``drop_last``
     skips a final incomplete batch. ``collate_fn`` merges a list of samples into a batch
-    (``default_collate`` when None).
+    (``default_collate`` when None). With ``batch_size=None`` the samples come one at a time, each passed
+    through ``collate_fn`` (``default_convert`` when None), as in PyTorch.
     """
 
     def __init__(
         self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None, generator=None
     ):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        _check_batch_size(batch_size, drop_last)
         if generator is not None and not isinstance(generator, Generator):
             raise TypeError(
                 f"DataLoader: generator must be a gradviz.random.Generator, got {type(generator).__name__}; "
                 "make one with gradviz.Generator(seed)"
             )
         self.dataset = dataset
-        self.batch_size = int(batch_size)
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.collate_fn = collate_fn
@@ -47,19 +47,32 @@ class DataLoader:
 
     def __len__(self):
         """The number of batches (iterations) in one epoch."""
+        if self.batch_size is None:
+            return len(self.dataset)
         if self.drop_last:
             return len(self.dataset) // self.batch_size
         return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
+        return self._samples() if self.batch_size is None else self._batches()
+
+    def _samples(self):
+        convert = self.collate_fn or default_convert
+        for index in self._order().tolist():
+            yield convert(self.dataset[index])
+
+    def _batches(self):
         fetch = self._fetcher()
         for indices in self._batch_indices():
             yield fetch(indices)
 
-    def _batch_indices(self):
+    def _order(self):
         n = len(self.dataset)
-        order = rng(self.generator).permutation(n) if self.shuffle else np.arange(n)
-        stop = len(self) * self.batch_size if self.drop_last else n
+        return rng(self.generator).permutation(n) if self.shuffle else np.arange(n)
+
+    def _batch_indices(self):
+        order = self._order()
+        stop = len(self) * self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
             yield order[start : start + self.batch_size]
 
@@ -72,6 +85,21 @@ class DataLoader:
         if rows is None:
             return lambda indices: [t[indices] for t in tensors]
         return lambda indices: [t[rows[indices]] for t in tensors]
+
+
+def _check_batch_size(batch_size, drop_last):
+    if batch_size is None:
+        if drop_last:
+            raise ValueError(
+                "DataLoader: batch_size=None loads samples one at a time, so there is no last batch to drop; "
+                "leave drop_last=False or give a batch_size"
+            )
+        return
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ValueError(
+            f"DataLoader: batch_size must be a positive integer (or None for single samples), "
+            f"got {batch_size!r}"
+        )
 
 
 def _plain(dataset, cls):
@@ -129,11 +157,17 @@ def _collate_numbers(batch):
 
 
 def _collate_mapping(batch):
-    collated = {key: default_collate([sample[key] for sample in batch]) for key in batch[0]}
+    return _mapping_like(
+        batch[0], {key: default_collate([sample[key] for sample in batch]) for key in batch[0]}
+    )
+
+
+def _mapping_like(mapping, values):
+    """The dict ``values`` as the type of ``mapping`` when that type can be built from a dict."""
     try:
-        return type(batch[0])(collated)
+        return type(mapping)(values)
     except TypeError:
-        return collated
+        return values
 
 
 def _collate_sequences(batch):
@@ -144,3 +178,20 @@ def _collate_sequences(batch):
             f"got {sorted(sizes)}"
         )
     return [default_collate(list(field)) for field in zip(*batch)]
+
+
+def default_convert(data):
+    """Convert one sample the way PyTorch's ``default_convert`` does (the ``collate_fn`` of a DataLoader with
+    ``batch_size=None``): numpy arrays and scalars become tensors, also inside dicts, namedtuples, tuples and
+    lists (tuples come back as lists); tensors, Python numbers, strings and string arrays stay as they are."""
+    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind not in "SUO":
+        return from_numpy(np.asarray(data))
+    if isinstance(data, (str, bytes)):
+        return data
+    if isinstance(data, collections.abc.Mapping):
+        return _mapping_like(data, {key: default_convert(value) for key, value in data.items()})
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(field) for field in data))
+    if isinstance(data, collections.abc.Sequence):
+        return [default_convert(field) for field in data]
+    return data

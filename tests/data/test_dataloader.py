@@ -178,6 +178,29 @@ def test_collate_refuses_ragged_or_unknown_samples():
         default_collate([object(), object()])
 
 
+class Mixed(Dataset):
+    """Samples mixing a numpy array, a Python int and a string, fetched one at a time."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, index):
+        return {"x": np.full(2, float(index)), "label": (index, f"s{index}")}
+
+
+def test_batch_size_none_yields_converted_samples_like_pytorch():
+    ours = list(DataLoader(Mixed(), batch_size=None))
+    theirs = list(torch_data.DataLoader(Mixed(), batch_size=None))
+    assert len(DataLoader(Mixed(), batch_size=None)) == len(theirs) == 4
+    for mine, reference in zip(ours, theirs, strict=True):
+        assert isinstance(mine["x"], gv.Tensor) and mine["x"].tolist() == reference["x"].tolist()
+        assert mine["label"] == reference["label"] == [reference["label"][0], reference["label"][1]]
+    samples = list(DataLoader(numbered(5), batch_size=None, shuffle=True, generator=gv.Generator(0)))
+    assert sorted(label.item() for _, label in samples) == list(range(5))
+    with pytest.raises(ValueError, match="drop_last"):
+        DataLoader(numbered(3), batch_size=None, drop_last=True)
+
+
 def test_loader_rejects_bad_arguments():
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(numbered(3), batch_size=0)
