@@ -123,8 +123,8 @@ def _tensor_rows(dataset):
 def default_collate(batch):
     """Merge a list of samples into a batch, the way PyTorch's ``default_collate`` does: tensors and numpy
     arrays are stacked along a new first dimension; Python floats become a float64 tensor, ints int64 and
-    bools bool; strings stay a list; dicts, namedtuples, tuples and lists are collated field by field
-    (tuples and lists come back as lists)."""
+    bools bool; strings are returned as given (a tuple when they are a field of tuple samples); dicts,
+    namedtuples, tuples and lists are collated field by field (tuples and lists come back as lists)."""
     elem = batch[0]
     if isinstance(elem, Tensor):
         return stack(batch)
@@ -133,13 +133,13 @@ def default_collate(batch):
     if isinstance(elem, np.generic):
         return tensor(np.array(batch))
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch
     if isinstance(elem, numbers.Number):
         return _collate_numbers(batch)
     if isinstance(elem, collections.abc.Mapping):
         return _collate_mapping(batch)
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-        return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
+        return type(elem)(*(default_collate(field) for field in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         return _collate_sequences(batch)
     raise TypeError(
@@ -177,7 +177,7 @@ def _collate_sequences(batch):
             "default_collate: every sample in a batch must have the same number of fields, "
             f"got {sorted(sizes)}"
         )
-    return [default_collate(list(field)) for field in zip(*batch)]
+    return [default_collate(field) for field in zip(*batch)]
 
 
 def default_convert(data):

@@ -171,6 +171,24 @@ def test_collate_numbers_of_mixed_types_like_pytorch(numbers):
     assert batch.tolist() == reference.tolist()
 
 
+Named = collections.namedtuple("Named", ["label", "name"])
+
+
+@pytest.mark.parametrize(
+    "samples, names",
+    [
+        ([(1, "a"), (2, "b")], lambda batch: batch[1]),
+        ([Named(1, "a"), Named(2, "b")], lambda batch: batch.name),
+        ([{"name": "a"}, {"name": "b"}], lambda batch: batch["name"]),
+        (["a", "b"], lambda batch: batch),
+    ],
+)
+def test_collate_keeps_strings_as_pytorch_passes_them(samples, names):
+    """PyTorch returns a field of strings as it gets it: a tuple from tuple samples, a list from dicts."""
+    ours, theirs = names(default_collate(samples)), names(torch_data.default_collate(samples))
+    assert type(ours) is type(theirs) and ours == theirs
+
+
 def test_collate_refuses_ragged_or_unknown_samples():
     with pytest.raises(RuntimeError, match="same number of fields"):
         default_collate([(1, 2), (3,)])
