@@ -38,14 +38,21 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, param_group):
-        """Add a group of parameters with its own options; options it leaves out take the defaults."""
+        """Add a group of parameters with its own options; options it leaves out take the defaults.
+
+        The parameters may be ``(name, tensor)`` pairs, as from ``named_parameters()``: the names are kept
+        in the group's ``param_names``, and then every group must have names (PyTorch's rule).
+        """
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
-        params = _param_list(param_group["params"])
+        params, names = _split_names(_param_list(param_group["params"]))
         for param in params:
             _check_optimizable(param)
         self._check_unique(params)
         group = dict(param_group, params=params)
+        if names:
+            group["param_names"] = names
+        self._check_named_like_the_others(group)
         for name, default in self.defaults.items():
             group.setdefault(name, default)
         self.param_groups.append(group)
@@ -59,6 +66,15 @@ class Optimizer:
                     "parameter groups; each parameter may be listed only once"
                 )
             seen.add(id(param))
+
+    def _check_named_like_the_others(self, group):
+        named = "param_names" in group
+        if any(("param_names" in other) != named for other in self.param_groups):
+            raise ValueError(
+                "all optimizer param groups should be with/without names: cannot add a param group "
+                f"{'with' if named else 'without'} names to this optimizer; pass named_parameters() "
+                "to every group, or parameters() to every group"
+            )
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: set ``.grad`` to None (the default) or fill it with zeros."""
@@ -148,10 +164,7 @@ class Optimizer:
         for i, saved_state in state_dict["state"].items():
             param = by_index[i]
             self.state[param] = {key: _state_value_for(param, key, v) for key, v in saved_state.items()}
-        self.param_groups = [
-            {**{k: v for k, v in saved.items() if k != "params"}, "params": g["params"]}
-            for saved, g in zip(saved_groups, self.param_groups)
-        ]
+        self.param_groups = [_loaded_group(saved, g) for saved, g in zip(saved_groups, self.param_groups)]
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -175,6 +188,23 @@ def _param_list(params):
             "tensors in sets changes between runs; use a list instead"
         )
     return list(params)
+
+
+def _split_names(params):
+    """``(tensors, names)`` from a list of tensors (names ``[]``) or of ``(name, tensor)`` pairs."""
+    names = [param[0] for param in params if isinstance(param, tuple)]
+    if names and len(names) != len(params):
+        raise ValueError(
+            "all optimizer params should be with/without names: some are (name, tensor) pairs and some "
+            "are bare tensors; pass named_parameters() or parameters(), not a mix"
+        )
+    return ([param[1] for param in params] if names else params), names
+
+
+def _loaded_group(saved, group):
+    """The saved options for ``group``'s parameters; its ``param_names`` stay unless ``saved`` has some."""
+    names = {"param_names": group["param_names"]} if "param_names" in group else {}
+    return {**names, **{k: v for k, v in saved.items() if k != "params"}, "params": group["params"]}
 
 
 def _check_optimizable(param):

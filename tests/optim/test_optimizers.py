@@ -314,6 +314,33 @@ def test_bad_parameters_are_refused():
         optimizer.load_state_dict({"state": {}, "param_groups": []})
 
 
+def test_named_parameters_like_pytorch():
+    """Since PyTorch 2.6 an optimizer takes ``named_parameters()`` and keeps the names as 'param_names'."""
+    ours, theirs = gv.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        for mine, reference in zip(ours.parameters(), theirs.parameters()):
+            reference.copy_(torch.tensor(host(mine)))
+    optimizer = optim.Adam(ours.named_parameters(), lr=0.1)
+    reference = torch.optim.Adam(theirs.named_parameters(), lr=0.1)
+    inputs = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    for _ in range(5):
+        for model, opt, x in [
+            (ours, optimizer, gv.tensor(inputs)),
+            (theirs, reference, torch.tensor(inputs)),
+        ]:
+            opt.zero_grad()
+            (model(x) ** 2).sum().backward()
+            opt.step()
+    for mine, theirs_param in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(host(mine), theirs_param.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert optimizer.param_groups[0]["param_names"] == reference.param_groups[0]["param_names"]
+    assert optimizer.state_dict()["param_groups"][0]["param_names"] == ["weight", "bias"]
+    with pytest.raises(ValueError, match="with/without names"):
+        optimizer.add_param_group({"params": [gv.zeros(2, requires_grad=True)]})
+    with pytest.raises(ValueError, match="with/without names"):
+        optim.SGD([("weight", ours.weight), ours.bias])
+
+
 def test_works_with_module_parameters():
     from gradviz.nn.module import Module
     from gradviz.nn.parameter import Parameter
