@@ -15,8 +15,8 @@ from ..autograd.tensor import Tensor
 from ..creation import from_numpy, tensor
 from ..dtypes import float64
 from ..ops.shape import stack
-from ..random import Generator, rng
-from .dataset import Subset, TensorDataset
+from ..random import rng
+from .dataset import Subset, TensorDataset, check_generator
 
 
 class DataLoader:
@@ -33,11 +33,7 @@ class DataLoader:
         self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None, generator=None
     ):
         _check_batch_size(batch_size, drop_last)
-        if generator is not None and not isinstance(generator, Generator):
-            raise TypeError(
-                f"DataLoader: generator must be a gradviz.random.Generator, got {type(generator).__name__}; "
-                "make one with gradviz.Generator(seed)"
-            )
+        check_generator("DataLoader", generator)
         self.dataset = dataset
         self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)

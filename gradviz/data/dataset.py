@@ -5,7 +5,7 @@ import math
 import numbers
 
 from ..autograd.tensor import Tensor
-from ..random import rng
+from ..random import Generator, rng
 
 
 class Dataset:
@@ -63,6 +63,7 @@ def random_split(dataset, lengths, generator=None):
     """Split ``dataset`` into non-overlapping random ``Subset``s of the given ``lengths``: counts summing to
     ``len(dataset)``, or fractions summing to 1 (the samples left over by flooring go one each to the
     first subsets, as in PyTorch)."""
+    check_generator("random_split", generator)
     counts = _split_counts(len(dataset), list(lengths))
     order = rng(generator).permutation(len(dataset)).tolist()
     subsets, start = [], 0
@@ -94,3 +95,12 @@ def _counts_from_fractions(total, fractions):
     for i in range(total - sum(counts)):
         counts[i % len(counts)] += 1
     return counts
+
+
+def check_generator(owner, generator):
+    """Raise ``TypeError`` unless ``generator`` is None or a ``gradviz.random.Generator``."""
+    if generator is not None and not isinstance(generator, Generator):
+        raise TypeError(
+            f"{owner}: generator must be a gradviz.random.Generator, got {type(generator).__name__}; "
+            "make one with gradviz.Generator(seed)"
+        )

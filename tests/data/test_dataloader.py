@@ -242,6 +242,15 @@ def test_random_split_fractions_give_pytorchs_sizes():
         assert [len(p) for p in ours] == [len(p) for p in theirs]
 
 
+@pytest.mark.parametrize("generator", [42, torch.Generator()])
+def test_random_split_refuses_a_generator_that_is_not_gradvizs(generator):
+    """PyTorch raises TypeError for a generator that is not its own; gradviz raised AttributeError."""
+    with pytest.raises(TypeError, match="random_split: generator must be a gradviz.random.Generator"):
+        random_split(numbered(5), [3, 2], generator=generator)
+    with pytest.raises(TypeError):
+        torch_data.random_split(range(5), [3, 2], generator=42)
+
+
 def test_random_split_is_reproducible_and_validates_lengths():
     def indices(seed):
         return [p.indices for p in random_split(numbered(10), [0.5, 0.5], generator=gv.Generator(seed))]
