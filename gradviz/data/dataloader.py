@@ -30,7 +30,7 @@ class DataLoader:
     """
 
     def __init__(
-        self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None, generator=None
+        self, dataset, batch_size=1, shuffle=False, *, drop_last=False, collate_fn=None, generator=None
     ):
         _check_batch_size(batch_size, drop_last)
         check_generator("DataLoader", generator)

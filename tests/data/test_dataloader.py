@@ -226,6 +226,19 @@ def test_loader_rejects_bad_arguments():
         DataLoader(numbered(3), shuffle=True, generator=42)
 
 
+def test_arguments_after_shuffle_are_keyword_only():
+    """PyTorch's fourth positional argument is ``sampler``; gradviz took it as ``drop_last`` and silently
+    dropped the last batch. It has no sampler, so it must refuse the argument instead."""
+    order = [4, 3, 2, 1, 0]
+    assert [batch.tolist() for batch in torch_data.DataLoader(range(5), 2, False, order)] == [
+        [4, 3],
+        [2, 1],
+        [0],
+    ]
+    with pytest.raises(TypeError, match="positional"):
+        DataLoader(numbered(5), 2, False, order)
+
+
 def test_random_split_counts_are_disjoint_and_cover_the_dataset():
     ds = numbered(10)
     parts = random_split(ds, [7, 3], generator=gv.Generator(0))
