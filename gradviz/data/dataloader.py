@@ -126,10 +126,10 @@ def default_collate(batch):
         return stack(batch)
     if isinstance(elem, np.ndarray):
         return from_numpy(np.stack(batch))
-    if isinstance(elem, np.generic):
-        return tensor(np.array(batch))
     if isinstance(elem, (str, bytes)):
         return batch
+    if isinstance(elem, np.generic):
+        return tensor(np.array(batch))
     if isinstance(elem, numbers.Number):
         return _collate_numbers(batch)
     if isinstance(elem, collections.abc.Mapping):

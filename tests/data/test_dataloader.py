@@ -181,6 +181,7 @@ Named = collections.namedtuple("Named", ["label", "name"])
         ([Named(1, "a"), Named(2, "b")], lambda batch: batch.name),
         ([{"name": "a"}, {"name": "b"}], lambda batch: batch["name"]),
         (["a", "b"], lambda batch: batch),
+        ([(1, np.str_("cat")), (2, np.str_("dog"))], lambda batch: batch[1]),
     ],
 )
 def test_collate_keeps_strings_as_pytorch_passes_them(samples, names):
