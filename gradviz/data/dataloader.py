@@ -105,10 +105,14 @@ def _plain(dataset, cls):
 
 def _tensor_rows(dataset):
     """``(tensors, rows)`` when every sample of ``dataset`` is row ``rows[i]`` (row ``i`` when ``rows`` is
-    None) of a TensorDataset's tensors, seen through any number of Subsets; None otherwise."""
+    None) of a TensorDataset's tensors, seen through any number of Subsets with integer indices; None
+    otherwise (then samples are fetched one by one, which refuses float indices as PyTorch does)."""
     rows = None
     while _plain(dataset, Subset):
-        indices = np.asarray(dataset.indices, dtype=np.int64)
+        indices = np.asarray(dataset.indices)
+        if indices.size and indices.dtype.kind not in "iu":
+            return None
+        indices = indices.astype(np.int64)
         rows = indices if rows is None else indices[rows]
         dataset = dataset.dataset
     if _plain(dataset, TensorDataset):

@@ -97,6 +97,15 @@ def test_the_whole_batch_fast_path_matches_sample_by_sample_collation():
             assert fx.tolist() == sx.tolist() and fy.tolist() == sy.tolist()
 
 
+def test_subset_float_indices_are_refused_like_pytorch():
+    """The whole-batch path cast a Subset's indices to int64, so index 1.5 silently became row 1."""
+    with pytest.raises(IndexError):
+        reference = torch_data.TensorDataset(torch.arange(5.0))
+        list(torch_data.DataLoader(torch_data.Subset(reference, [1.5, 2.0]), batch_size=2))
+    with pytest.raises(IndexError, match="integers"):
+        list(DataLoader(Subset(numbered(5), [1.5, 2.0]), batch_size=2))
+
+
 def test_tensor_datasets_are_batched_without_fetching_single_samples(monkeypatch):
     def refuse(self, index):
         raise AssertionError("the fast path must not fetch samples one by one")
