@@ -6,6 +6,7 @@ and stacking them: an epoch of the digits at batch size 64 then takes a few mill
 """
 
 import collections.abc
+import copy
 import math
 import numbers
 
@@ -163,8 +164,14 @@ def _collate_mapping(batch):
 
 
 def _mapping_like(mapping, values):
-    """The dict ``values`` as the type of ``mapping`` when that type can be built from a dict."""
+    """The dict ``values`` as the type of ``mapping``, as PyTorch builds it: a mutable mapping is copied and
+    updated (so a defaultdict keeps its factory), another is rebuilt from ``values``; a plain dict when the
+    type refuses."""
     try:
+        if isinstance(mapping, collections.abc.MutableMapping):
+            clone = copy.copy(mapping)
+            clone.update(values)
+            return clone
         return type(mapping)(values)
     except TypeError:
         return values

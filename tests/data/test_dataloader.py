@@ -10,7 +10,15 @@ import torch.utils.data as torch_data
 
 import gradviz as gv
 from gradviz import backend
-from gradviz.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from gradviz.data import (
+    DataLoader,
+    Dataset,
+    Subset,
+    TensorDataset,
+    default_collate,
+    default_convert,
+    random_split,
+)
 from gradviz.data.datasets import Digits
 
 
@@ -197,6 +205,16 @@ def test_collate_keeps_strings_as_pytorch_passes_them(samples, names):
     """PyTorch returns a field of strings as it gets it: a tuple from tuple samples, a list from dicts."""
     ours, theirs = names(default_collate(samples)), names(torch_data.default_collate(samples))
     assert type(ours) is type(theirs) and ours == theirs
+
+
+def test_collate_and_convert_keep_a_defaultdict_like_pytorch():
+    """PyTorch copies a mutable mapping and updates it, so a defaultdict keeps its type and factory."""
+    samples = [collections.defaultdict(list, a=1), collections.defaultdict(list, a=2)]
+    batch, reference = default_collate(samples), torch_data.default_collate(samples)
+    assert type(batch) is type(reference) and batch.default_factory is reference.default_factory is list
+    assert batch["a"].tolist() == reference["a"].tolist()
+    sample, reference = default_convert(samples[0]), torch_data.default_convert(samples[0])
+    assert type(sample) is type(reference) and sample.default_factory is list and sample == reference
 
 
 def test_collate_refuses_ragged_or_unknown_samples():
