@@ -40,6 +40,9 @@ class Optimizer:
     def add_param_group(self, param_group):
         """Add a group of parameters with its own options; options it leaves out take the defaults.
 
+        As in PyTorch, the dict itself becomes the group (its ``params`` made a list, the defaults filled in),
+        so changing it later changes the optimizer.
+
         The parameters may be ``(name, tensor)`` pairs, as from ``named_parameters()``: the names are kept
         in the group's ``param_names``, and then every group must have names (PyTorch's rule).
         """
@@ -49,13 +52,13 @@ class Optimizer:
         for param in params:
             _check_optimizable(param)
         self._check_unique(params)
-        group = dict(param_group, params=params)
+        param_group["params"] = params
         if names:
-            group["param_names"] = names
-        self._check_named_like_the_others(group)
+            param_group["param_names"] = names
+        self._check_named_like_the_others(param_group)
         for name, default in self.defaults.items():
-            group.setdefault(name, default)
-        self.param_groups.append(group)
+            param_group.setdefault(name, default)
+        self.param_groups.append(param_group)
 
     def _check_unique(self, params):
         seen = {id(p) for group in self.param_groups for p in group["params"]}

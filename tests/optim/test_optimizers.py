@@ -132,6 +132,16 @@ def test_param_groups_with_their_own_options():
     _assert_same_state(optimizer, reference)
 
 
+def test_a_group_dict_becomes_the_group_like_pytorch():
+    for lib, problem in [(optim, Problem(gv)), (torch.optim, Problem(torch))]:
+        head = {"params": iter(problem.params[2:]), "lr": 0.1}
+        optimizer = lib.SGD([{"params": problem.params[:2]}, head], lr=0.5)
+        assert optimizer.param_groups[1] is head and head["params"] == [problem.params[2]], lib
+        assert head["momentum"] == 0
+        head["lr"] = 0.01
+        assert optimizer.param_groups[1]["lr"] == 0.01
+
+
 def test_add_param_group_later():
     ours, theirs = Problem(gv), Problem(torch)
     optimizer = optim.Adam(ours.params[:2], lr=0.05)
