@@ -161,6 +161,32 @@ def test_cell_without_state_starts_from_zeros():
     np.testing.assert_array_equal(host(c), host(c0))
 
 
+@pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.parametrize("kind", list(CELLS))
+def test_cell_without_state_matches_torch(kind, batched):
+    """Every cell starts from zeros when hx is omitted, as PyTorch (RNNCell and GRUCell used to crash)."""
+    cls, torch_cls, extra = CELLS[kind]
+    torch_cell = torch_cls(IN, HIDDEN, **extra).double()
+    cell = load_torch_state(cls(IN, HIDDEN, **extra).double(), torch_cell)
+    x = np.random.default_rng(6).standard_normal((BATCH, IN) if batched else (IN,))
+    for g, t in zip(as_tuple(cell(gv.tensor(x))), as_tuple(torch_cell(torch.tensor(x))), strict=True):
+        assert_close(g, t, "cell output")
+
+
+@pytest.mark.parametrize("kind", list(CELLS))
+def test_cell_refuses_a_state_of_the_wrong_shape(kind):
+    """PyTorch refuses an hx whose batch or hidden size does not fit the input (gradviz broadcast it)."""
+    cls, torch_cls, extra = CELLS[kind]
+    count = 2 if kind == "lstm cell" else 1
+    for x_shape, h_shape in (((BATCH, IN), (BATCH - 1, HIDDEN)), ((IN,), (BATCH, HIDDEN))):
+        gv_h = tuple(gv.zeros(*h_shape) for _ in range(count))
+        torch_h = tuple(torch.zeros(*h_shape) for _ in range(count))
+        with pytest.raises(RuntimeError):
+            torch_cls(IN, HIDDEN, **extra)(torch.zeros(*x_shape), torch_h if count == 2 else torch_h[0])
+        with pytest.raises(ShapeError, match="hidden state of shape"):
+            cls(IN, HIDDEN, **extra)(gv.zeros(*x_shape), gv_h if count == 2 else gv_h[0])
+
+
 def test_every_step_is_made_of_ops_reported_in_the_module():
     """Backpropagation through time is visible: one input projection for all steps, ops per step."""
     module = LSTM(IN, HIDDEN)

@@ -314,12 +314,23 @@ class RNNCellBase(Module):
                 f"({self.input_size},), got {tuple(input.shape)}"
             )
         _check_dtype(self, input)
-        if hx is None:
-            blank = zeros(*input.shape[:-1], self.hidden_size, dtype=input.dtype, device=input.device)
-            hx = (blank,) * self.state_count
-        state = (hx,) if self.state_count == 1 else tuple(hx)
+        state = self._initial_state(hx, input)
         state = self._step(linear(input, self.weight_ih, self.bias_ih), state, self.weight_hh, self.bias_hh)
         return state[0] if self.state_count == 1 else state
+
+    def _initial_state(self, hx, input):  # noqa: A002
+        """The state tuple from ``hx`` or zeros; each component must be (N, hidden_size) like the input."""
+        expected = (*input.shape[:-1], self.hidden_size)
+        if hx is None:
+            return (zeros(*expected, dtype=input.dtype, device=input.device),) * self.state_count
+        state = (hx,) if self.state_count == 1 else tuple(hx)
+        for component in state:
+            if tuple(component.shape) != expected:
+                raise ShapeError(
+                    f"{type(self).__name__}: expected hidden state of shape {expected} for an input of shape "
+                    f"{tuple(input.shape)}, got {tuple(component.shape)}"
+                )
+        return state
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
