@@ -157,7 +157,11 @@ class Module:
 
     def _named_members(self, table, prefix, recurse, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for module_name, module in modules:
             for name, value in getattr(module, table).items():
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -256,7 +260,7 @@ class Module:
     # ---- state ----
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         state = OrderedDict() if destination is None else destination
-        for module_name, module in self.named_modules(prefix=prefix.rstrip(".")):
+        for module_name, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             dot = f"{module_name}." if module_name else ""
             for name, param in module._parameters.items():
                 if param is not None:

@@ -66,6 +66,28 @@ def test_shared_parameters_are_listed_once():
     assert len(list(net.parameters())) == 3
 
 
+def test_a_shared_submodule_is_in_the_state_dict_under_every_name_like_pytorch():
+    """PyTorch's state_dict and named_parameters(remove_duplicate=False) walk every path to a shared
+    submodule; gradviz kept only the first, so a torch checkpoint of a tied model was refused."""
+    import torch
+
+    def names(nn):
+        shared = nn.Linear(2, 2)
+        net = nn.Sequential(shared, nn.ReLU(), shared)
+        return (
+            list(net.state_dict()),
+            [name for name, _ in net.named_parameters(remove_duplicate=False)],
+            [name for name, _ in net.named_parameters()],
+        )
+
+    assert names(gv.nn) == names(torch.nn)
+    shared = gv.nn.Linear(2, 2)
+    net = Sequential(shared, shared)
+    torch_net = torch.nn.Sequential(*[torch.nn.Linear(2, 2)] * 2)
+    net.load_state_dict({k: v.detach().numpy() for k, v in torch_net.state_dict().items()})
+    np.testing.assert_array_equal(shared.weight.data, torch_net[0].weight.detach().numpy())
+
+
 def test_every_op_reports_its_qualified_module():
     net = Net()
     seen = []
