@@ -72,7 +72,7 @@ class Module:
                 )
             (self._parameters if name in self._parameters else self._modules)[name] = None
         elif name in self._buffers:
-            self._buffers[name] = value
+            self.register_buffer(name, value, persistent=name not in self._non_persistent)
         else:
             object.__setattr__(self, name, value)
 
@@ -96,30 +96,47 @@ class Module:
                 return
         object.__delattr__(self, name)
 
+    def _check_name(self, kind, name, table):
+        """PyTorch's rules for a registered name: a non-empty string without dots (dots join qualified
+        names), not already taken by an attribute of another kind."""
+        if not isinstance(name, str):
+            raise TypeError(
+                f"{type(self).__name__}: {kind} name should be a string, got {type(name).__name__}"
+            )
+        if "." in name or not name:
+            raise KeyError(
+                f"{type(self).__name__}: {kind} name {name!r} must be non-empty and contain no '.' "
+                "(dots separate the parts of qualified names such as 'encoder.0.weight')"
+            )
+        if name not in table and hasattr(self, name):
+            raise KeyError(
+                f"{type(self).__name__}: attribute '{name}' already exists; pick another {kind} name"
+            )
+
     def register_parameter(self, name, param):
+        self._check_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign {type(param).__name__} as parameter '{name}': "
                 "a gradviz.nn.Parameter or None is required"
             )
-        self.__dict__.pop(name, None)
         self._parameters[name] = param
         _structure_changed()
 
     def register_buffer(self, name, tensor, persistent=True):
+        self._check_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"cannot assign {type(tensor).__name__} as buffer '{name}' (a Tensor or None required)"
             )
-        self.__dict__.pop(name, None)
         self._buffers[name] = tensor
         (self._non_persistent.discard if persistent else self._non_persistent.add)(name)
         _structure_changed()
 
     def add_module(self, name, module):
+        self._check_name("module", name, self._modules)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self.__dict__.pop(name, None)
         self._modules[name] = module
         _structure_changed()
 
@@ -207,8 +224,12 @@ class Module:
 
     # ---- modes and conversions ----
     def train(self, mode=True):
+        if not isinstance(mode, bool):
+            raise ValueError(
+                f"{type(self).__name__}.train: training mode is expected to be boolean, got {mode!r}"
+            )
         for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+            object.__setattr__(module, "training", mode)
         return self
 
     def eval(self):

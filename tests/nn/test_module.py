@@ -195,3 +195,59 @@ def test_forgetting_super_init_is_explained():
 def test_repr_is_nested_like_pytorch():
     text = repr(Net())
     assert text.startswith("Net(\n  (encoder): Sequential(\n    (0): Affine()")
+
+
+def _registrations(nn, tensor):
+    """Registrations PyTorch refuses: (what, call) pairs."""
+    return {
+        "dotted module name": lambda: nn.Module().add_module("a.b", nn.ReLU()),
+        "empty module name": lambda: nn.Module().add_module("", nn.ReLU()),
+        "dotted ModuleDict key": lambda: nn.ModuleDict({"a.b": nn.ReLU()}),
+        "dotted parameter name": lambda: nn.Module().register_parameter("a.b", None),
+        "dotted buffer name": lambda: nn.Module().register_buffer("a.b", None),
+        "buffer over a parameter": lambda: nn.Linear(1, 1).register_buffer("weight", tensor(1.0)),
+        "module over a parameter": lambda: nn.Linear(1, 1).add_module("weight", nn.ReLU()),
+    }
+
+
+@pytest.mark.parametrize("what", list(_registrations(gv.nn, gv.tensor)))
+def test_names_pytorch_refuses_are_refused(what):
+    """A dotted or empty name would break qualified names and state_dict keys; gradviz accepted them."""
+    import torch
+
+    with pytest.raises(KeyError):
+        _registrations(torch.nn, torch.tensor)[what]()
+    with pytest.raises(KeyError, match="name|already exists"):
+        _registrations(gv.nn, gv.tensor)[what]()
+
+
+def test_a_name_that_is_not_a_string_is_refused():
+    import torch
+
+    with pytest.raises(TypeError):
+        torch.nn.ModuleDict({1: torch.nn.ReLU()})
+    with pytest.raises(TypeError, match="should be a string"):
+        ModuleDict({1: gv.nn.ReLU()})
+
+
+def test_assigning_a_non_tensor_to_a_buffer_is_refused_and_keeps_persistence():
+    import torch
+
+    with pytest.raises(TypeError):
+        torch.nn.BatchNorm1d(2).running_mean = 3
+    module = gv.nn.BatchNorm1d(2)
+    with pytest.raises(TypeError, match="buffer 'running_mean'"):
+        module.running_mean = 3
+    layer = Affine(2, 2)
+    layer.scratch = gv.ones(1)
+    module.running_mean = None
+    assert "scratch" not in layer.state_dict() and "running_mean" not in module.state_dict()
+
+
+def test_train_refuses_a_mode_that_is_not_a_bool():
+    import torch
+
+    with pytest.raises(ValueError):
+        torch.nn.Linear(1, 1).train(0)
+    with pytest.raises(ValueError, match="boolean"):
+        Affine(1, 1).train(0)
