@@ -3,11 +3,10 @@
 Clipping tames the huge steps a steep cliff in the loss surface would otherwise cause.
 """
 
-import math
-
 from ...autograd.grad_mode import no_grad
 from ...autograd.tensor import Tensor
 from ...creation import tensor
+from ...ops.norms import vector_norm
 from ...ops.shape import stack
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
@@ -18,7 +17,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
     The total norm treats the gradients as one long vector: ‖(‖g₁‖, ‖g₂‖, ...)‖. Each gradient is
     multiplied by min(1, max_norm / (total + 1e-6)), which keeps its direction. Returns the total norm
-    (before clipping) as a 0-d tensor; ``norm_type`` may be ``float('inf')`` for the largest absolute value.
+    (before clipping) as a 0-d tensor; ``norm_type`` is any order of ``linalg.vector_norm`` (``float('inf')``
+    for the largest absolute value, 0 for the count of non-zeros).
     """
     grads = _grads(parameters)
     norm_type = float(norm_type)
@@ -26,7 +26,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         return tensor(0.0)
     with no_grad():
         device = grads[0].device
-        total = _vector_norm(stack([_vector_norm(g, norm_type).to(device) for g in grads]), norm_type)
+        total = vector_norm(stack([vector_norm(g, norm_type).to(device) for g in grads]), norm_type)
         if error_if_nonfinite and not bool(total.isfinite()):
             raise RuntimeError(
                 f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it "
@@ -51,11 +51,3 @@ def _grads(parameters):
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     return [p.grad for p in parameters if p.grad is not None]
-
-
-def _vector_norm(values, norm_type):
-    """‖x‖_p = (Σ|xᵢ|^p)^(1/p); for p = ∞ the largest |xᵢ|."""
-    magnitudes = values.abs()
-    if norm_type == math.inf:
-        return magnitudes.amax()
-    return magnitudes.pow(norm_type).sum().pow(1.0 / norm_type)
