@@ -251,3 +251,64 @@ def test_train_refuses_a_mode_that_is_not_a_bool():
         torch.nn.Linear(1, 1).train(0)
     with pytest.raises(ValueError, match="boolean"):
         Affine(1, 1).train(0)
+
+
+def _layout(container):
+    """(key, layer type) pairs, comparable between gradviz and torch."""
+    return [(key, type(module).__name__) for key, module in container._modules.items()]
+
+
+def _edits(nn):
+    """Container edits PyTorch supports, each giving the container's layout (or a popped layer's type)."""
+
+    def sequential():
+        return nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid())
+
+    def module_list():
+        return nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.Sigmoid()])
+
+    def edited(make, edit):
+        container = make()
+        result = edit(container)
+        return _layout(container) if result is None else type(result).__name__
+
+    cases = {}
+    for kind, make in (("Sequential", sequential), ("ModuleList", module_list)):
+        cases |= {
+            f"{kind} replace the last layer": (make, lambda c: c.__setitem__(-1, nn.Identity())),
+            f"{kind} delete a layer renumbers": (make, lambda c: c.__delitem__(0)),
+            f"{kind} delete a slice": (make, lambda c: c.__delitem__(slice(1, None))),
+            f"{kind} insert": (make, lambda c: c.insert(1, nn.Identity()) and None),
+            f"{kind} extend": (make, lambda c: c.extend([nn.Identity()]) and None),
+            f"{kind} pop": (make, lambda c: c.pop(1)),
+        }
+    module_dict = lambda: nn.ModuleDict({"a": nn.ReLU(), "b": nn.Tanh()})  # noqa: E731
+    cases |= {
+        "ModuleDict update": (module_dict, lambda c: c.update({"c": nn.Identity(), "a": nn.Sigmoid()})),
+        "ModuleDict update from pairs": (module_dict, lambda c: c.update([("c", nn.Identity())])),
+        "ModuleDict pop": (module_dict, lambda c: c.pop("a")),
+        "ModuleDict clear": (module_dict, lambda c: c.clear()),
+    }
+    return {name: (lambda make=make, edit=edit: edited(make, edit)) for name, (make, edit) in cases.items()}
+
+
+@pytest.mark.parametrize("edit", list(_edits(gv.nn)))
+def test_container_edits_match_pytorch(edit):
+    """Replacing a head (model[-1] = ...), deleting, inserting and popping layers work as in PyTorch."""
+    import torch
+
+    assert _edits(gv.nn)[edit]() == _edits(torch.nn)[edit]()
+
+
+@pytest.mark.parametrize("kind", ["Sequential", "ModuleList"])
+def test_an_index_out_of_range_names_the_index_and_the_length(kind):
+    import torch
+
+    for nn in (torch.nn, gv.nn):
+        container = getattr(nn, kind)(
+            *[[nn.ReLU(), nn.Tanh()]] if kind == "ModuleList" else [nn.ReLU(), nn.Tanh()]
+        )
+        with pytest.raises(IndexError, match="index 2 is out of range"):
+            container[2]
+        with pytest.raises(IndexError, match="index -3 is out of range"):
+            container[-3] = nn.ReLU()
