@@ -241,11 +241,13 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
+        """Drop the gradients, or with ``set_to_none=False`` detach them from any graph (a gradient built
+        with create_graph=True) and fill them with zeros, as PyTorch."""
         for param in self.parameters():
             if set_to_none or param.grad is None:
                 param.grad = None
             else:
-                param.grad.data[...] = 0
+                param.grad.detach_().zero_()
 
     def apply(self, fn):
         for module in self.children():

@@ -148,6 +148,20 @@ def test_train_eval_zero_grad_and_to():
     assert net.encoder[0].calls.device == "sim"
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True:UserWarning")
+def test_zero_grad_without_set_to_none_detaches_a_gradient_built_with_create_graph():
+    import torch
+
+    def zeroed(nn, tensor):
+        layer = nn.Linear(2, 1)
+        (layer(tensor([[1.0, 2.0]])) ** 2).sum().backward(create_graph=True)
+        layer.zero_grad(set_to_none=False)
+        grad = layer.weight.grad
+        return grad.requires_grad, grad.grad_fn is None, grad.tolist()
+
+    assert zeroed(gv.nn, gv.tensor) == zeroed(torch.nn, torch.tensor) == (False, True, [[0.0, 0.0]])
+
+
 def test_forward_hooks_and_pre_hooks():
     layer = Affine(2, 2)
     calls = []
