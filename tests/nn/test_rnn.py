@@ -187,6 +187,34 @@ def test_cell_refuses_a_state_of_the_wrong_shape(kind):
             cls(IN, HIDDEN, **extra)(gv.zeros(*x_shape), gv_h if count == 2 else gv_h[0])
 
 
+HX_MISTAKES = {
+    "lstm given a tensor": (LSTM, torch.nn.LSTM, "tensor"),
+    "lstm given three states": (LSTM, torch.nn.LSTM, "three"),
+    "gru given a pair": (GRU, torch.nn.GRU, "pair"),
+    "lstm cell given a tensor": (LSTMCell, torch.nn.LSTMCell, "tensor"),
+    "gru cell given a pair": (GRUCell, torch.nn.GRUCell, "pair"),
+}
+
+
+@pytest.mark.parametrize("mistake", list(HX_MISTAKES))
+def test_an_hx_of_the_wrong_kind_is_refused_with_what_is_expected(mistake):
+    """PyTorch refuses these (with errors from deep inside); gradviz iterated a tensor as if it were
+    (h, c), or failed with 'tuple' has no attribute 'shape' / too many values to unpack."""
+    cls, torch_cls, kind = HX_MISTAKES[mistake]
+    cell = cls in (LSTMCell, GRUCell)
+    h_shape = (BATCH, HIDDEN) if cell else (1, BATCH, HIDDEN)
+    x_shape = (BATCH, IN) if cell else (LENGTH, BATCH, IN)
+
+    def hx(zeros):
+        h = zeros(*h_shape)
+        return {"tensor": h, "three": (h, h, h), "pair": (h, h)}[kind]
+
+    with pytest.raises((RuntimeError, TypeError, AttributeError, IndexError)):
+        torch_cls(IN, HIDDEN)(torch.zeros(*x_shape), hx(torch.zeros))
+    with pytest.raises(TypeError, match=r"hx must be a (tensor h_0|tuple \(h_0, c_0\))"):
+        cls(IN, HIDDEN)(gv.zeros(*x_shape), hx(gv.zeros))
+
+
 def test_every_step_is_made_of_ops_reported_in_the_module():
     """Backpropagation through time is visible: one input projection for all steps, ops per step."""
     module = LSTM(IN, HIDDEN)

@@ -10,6 +10,7 @@ directions of all three; what differs is the per-step function (``_elman_step``,
 import math
 from functools import partial
 
+from ...autograd.tensor import Tensor
 from ...creation import zeros
 from ...errors import DtypeError, ShapeError
 from ...ops.dropout import dropout as dropout_op
@@ -80,6 +81,18 @@ def _reset_uniform(module):
     bound = 1 / math.sqrt(module.hidden_size)
     for param in module.parameters():
         init.uniform_(param, -bound, bound)
+
+
+def _state_components(module, hx):
+    """``hx`` as a tuple of the module's ``state_count`` tensors: ``(h,)``, or ``(h, c)`` for an LSTM."""
+    if module.state_count == 1 and isinstance(hx, Tensor):
+        return (hx,)
+    pair = isinstance(hx, (tuple, list)) and len(hx) == 2 and all(isinstance(c, Tensor) for c in hx)
+    if module.state_count == 2 and pair:
+        return tuple(hx)
+    expected = "a tensor h_0" if module.state_count == 1 else "a tuple (h_0, c_0) of two tensors"
+    got = f"a {type(hx).__name__} of length {len(hx)}" if isinstance(hx, (tuple, list)) else type(hx).__name__
+    raise TypeError(f"{type(module).__name__}: hx must be {expected}, got {got}")
 
 
 def _check_dtype(module, input):  # noqa: A002 - PyTorch's argument name
@@ -182,7 +195,7 @@ class RNNBase(Module):
         if hx is None:
             blank = zeros(x.shape[1], self.hidden_size, dtype=x.dtype, device=x.device)
             return [(blank,) * self.state_count] * count
-        components = (hx,) if self.state_count == 1 else tuple(hx)
+        components = _state_components(self, hx)
         expected = (count, x.shape[1], self.hidden_size) if batched else (count, self.hidden_size)
         for component in components:
             if tuple(component.shape) != expected:
@@ -323,7 +336,7 @@ class RNNCellBase(Module):
         expected = (*input.shape[:-1], self.hidden_size)
         if hx is None:
             return (zeros(*expected, dtype=input.dtype, device=input.device),) * self.state_count
-        state = (hx,) if self.state_count == 1 else tuple(hx)
+        state = _state_components(self, hx)
         for component in state:
             if tuple(component.shape) != expected:
                 raise ShapeError(
