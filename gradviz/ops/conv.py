@@ -8,7 +8,8 @@ of any order come out exact (``create_graph=True`` works) while every step stays
 
 from ..autograd.function import Function
 from ..backend import array_module
-from ..errors import DtypeError, ShapeError
+from ..errors import ShapeError
+from .promotion import require_one_dtype
 from .windows import col2im, im2col, pair, windows
 
 __all__ = ["conv2d"]
@@ -126,7 +127,7 @@ def _check(input, weight, bias, stride, padding, dilation, groups):  # noqa: A00
             f"conv2d: bias has shape {tuple(bias.shape)} but weight has {out_channels} output channels "
             f"(weight shape {tuple(weight.shape)}); pass a bias of shape ({out_channels},)"
         )
-    _check_dtypes(input, weight, bias)
+    require_one_dtype("conv2d", {"input": input, "weight": weight, "bias": bias}, floating=True)
     kernel, stride, dilation = (
         (kh, kw),
         pair(stride, "stride", "conv2d"),
@@ -136,17 +137,6 @@ def _check(input, weight, bias, stride, padding, dilation, groups):  # noqa: A00
     if isinstance(padding, str):
         return _string_padding(padding, size, kernel, stride, dilation)
     return windows("conv2d", size, kernel, stride, pair(padding, "padding", "conv2d"), dilation)
-
-
-def _check_dtypes(input, weight, bias):  # noqa: A002
-    tensors = {"input": input, "weight": weight} | ({} if bias is None else {"bias": bias})
-    dtypes = {name: t.dtype for name, t in tensors.items()}
-    if not input.is_floating_point() or len(set(dtypes.values())) > 1:
-        listed = ", ".join(f"{name} {dtype}" for name, dtype in dtypes.items())
-        raise DtypeError(
-            f"conv2d: input, weight and bias must share one floating-point dtype, got {listed}; "
-            "convert them first, e.g. input.float()"
-        )
 
 
 def _string_padding(padding, size, kernel, stride, dilation):

@@ -4,6 +4,7 @@ from ..autograd.function import Function
 from ..backend import array_module
 from ..errors import ShapeError
 from .broadcast import sum_to
+from .promotion import require_one_dtype
 
 __all__ = ["linear"]
 
@@ -36,6 +37,7 @@ class Linear(Function):
 
 
 def _check(input, weight, bias):  # noqa: A002 - PyTorch's argument name
+    require_one_dtype("linear", {"input": input, "weight": weight, "bias": bias})
     in_shape, weight_shape = input._data.shape, weight._data.shape
     if len(weight_shape) != 2 or not in_shape or in_shape[-1] != weight_shape[1]:
         raise ShapeError(

@@ -84,8 +84,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
                 f"layer_norm: {name} has shape {tuple(param.shape)} but normalized_shape is {shape}; "
                 "they must be equal"
             )
-    out = LayerNorm.apply(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
-    return _affine(out, weight, bias)
+    mixed = _mixed_dtypes("layer_norm", input, {"weight": weight, "bias": bias})
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out = _affine(LayerNorm.apply(input, dims, eps), weight, bias)
+    return out.to(input.dtype) if mixed else out
 
 
 def _affine(x, weight, bias):
@@ -123,9 +125,14 @@ def _check_batch_norm(input, tensors, training):  # noqa: A002
         )
 
 
-def _mixed_dtypes(input, tensors):  # noqa: A002
+def _mixed_dtypes(op, input, tensors):  # noqa: A002
     """True for a float16 input with float32 parameters and statistics, PyTorch's one allowed mix (the
-    output is float16); any other dtype that differs from the input's is refused, as PyTorch does."""
+    output is float16); a non-floating input, or any other dtype that differs from the input's, is
+    refused, as PyTorch does."""
+    if not input.is_floating_point():
+        raise DtypeError(
+            f"{op}: expected a floating-point input, got {input.dtype}; convert it with input.float()"
+        )
     dtypes = {t.dtype for t in tensors.values() if t is not None}
     if dtypes <= {input.dtype}:
         return False
@@ -133,8 +140,8 @@ def _mixed_dtypes(input, tensors):  # noqa: A002
         return True
     name, t = next((n, t) for n, t in tensors.items() if t is not None and t.dtype != input.dtype)
     raise DtypeError(
-        f"batch_norm: {name} is {t.dtype} but the input is {input.dtype}; the parameters and running "
-        f"statistics must have the input's dtype (or all be float32 for a float16 input): convert with "
+        f"{op}: {name} is {t.dtype} but the input is {input.dtype}; {', '.join(tensors)} must have the "
+        f"input's dtype (or all be float32 for a float16 input): convert with "
         f"{name}.to({input.dtype}), or the module with .to({input.dtype})"
     )
 
@@ -151,7 +158,7 @@ def batch_norm(
 ):
     tensors = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
     _check_batch_norm(input, tensors, training)
-    mixed = _mixed_dtypes(input, tensors)
+    mixed = _mixed_dtypes("batch_norm", input, tensors)
     ndim = input.ndim
     if training:
         dims = (0,) + tuple(range(2, ndim))

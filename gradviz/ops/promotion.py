@@ -125,6 +125,21 @@ def _cast(x, dtype):
     return x if x.dtype == dtype else x.astype(dtype)
 
 
+def require_one_dtype(op, tensors, floating=False):
+    """Refuse ``tensors`` (name: tensor or None) of different dtypes, or with ``floating`` a
+    non-floating one, as PyTorch's matmul-based and conv kernels do instead of promoting."""
+    given = {name: t for name, t in tensors.items() if t is not None}
+    dtypes = {name: t.dtype for name, t in given.items()}
+    if len(set(dtypes.values())) > 1 or (floating and not all(t.is_floating_point() for t in given.values())):
+        names = list(tensors)
+        listed = ", ".join(f"{name} {dtype}" for name, dtype in dtypes.items())
+        raise DtypeError(
+            f"{op}: {', '.join(names[:-1])} and {names[-1]} must share one "
+            f"{'floating-point ' if floating else ''}dtype, got {listed}; convert them first, e.g. "
+            "input.float(), or the module with .to(input.dtype)"
+        )
+
+
 def to_floating(x):
     """``x`` in the default dtype, for ops defined on reals only (exp, sin...), as PyTorch does for
     integer and bool inputs. Call it only when ``x.dtype.kind != "f"``."""

@@ -291,3 +291,29 @@ def test_model_of_layers_matches_pytorch_end_to_end(device):
     gv_model.to(device)
     assert list(gv_model.state_dict()) == list(torch_model.state_dict())
     _step(gv_model, torch_model, rng.standard_normal((5, 1, 8, 8)), device)
+
+
+# (layer, input dtype): PyTorch refuses each, since the input's dtype differs from the parameters'
+MIXED_DTYPES = {
+    "Linear float64 input": (lambda nn: nn.Linear(3, 2), "float64"),
+    "Linear int64 input": (lambda nn: nn.Linear(3, 2), "int64"),
+    "LayerNorm float64 input": (lambda nn: nn.LayerNorm(3), "float64"),
+    "LayerNorm int64 input, no affine": (lambda nn: nn.LayerNorm(3, elementwise_affine=False), "int64"),
+}
+
+
+@pytest.mark.parametrize("case", list(MIXED_DTYPES))
+def test_an_input_whose_dtype_differs_from_the_parameters_is_refused(case):
+    """gradviz promoted instead (a float32 Linear gave float64 for a float64 or an int64 input), so a
+    forgotten .float() went unnoticed; conv2d and batch_norm already refused, as PyTorch does."""
+    make, dtype = MIXED_DTYPES[case]
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        make(torch.nn)(torch.ones(2, 3, dtype=getattr(torch, dtype)))
+    with pytest.raises(gv.errors.DtypeError, match="dtype|floating-point input"):
+        make(gv.nn)(gv.ones(2, 3, dtype=getattr(gv, dtype)))
+
+
+def test_layer_norm_keeps_a_float16_input_with_float32_parameters_in_float16():
+    ours = gv.nn.LayerNorm(3)(gv.ones(2, 3, dtype=gv.float16))
+    theirs = torch.nn.LayerNorm(3)(torch.ones(2, 3, dtype=torch.float16))
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1] == "float16"
