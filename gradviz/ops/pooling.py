@@ -147,6 +147,10 @@ def avg_pool2d(
 ):
     win = _pool_windows("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     xp = array_module(input._data)
+    if divisor_override == 0:
+        raise RuntimeError(
+            "avg_pool2d: divisor_override must not be zero; pass None to divide by the window size"
+        )
     if divisor_override is not None:
         divisor = divisor_override
     else:

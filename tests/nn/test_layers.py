@@ -317,3 +317,11 @@ def test_layer_norm_keeps_a_float16_input_with_float32_parameters_in_float16():
     ours = gv.nn.LayerNorm(3)(gv.ones(2, 3, dtype=gv.float16))
     theirs = torch.nn.LayerNorm(3)(torch.ones(2, 3, dtype=torch.float16))
     assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1] == "float16"
+
+
+def test_avg_pool_refuses_a_zero_divisor():
+    """PyTorch refuses divisor_override=0; gradviz crashed with ZeroDivisionError."""
+    with pytest.raises(RuntimeError, match="divisor"):
+        torch.nn.AvgPool2d(2, divisor_override=0)(torch.ones(1, 1, 2, 2))
+    with pytest.raises(RuntimeError, match="divisor_override must not be zero"):
+        layers.AvgPool2d(2, divisor_override=0)(gv.ones(1, 1, 2, 2))
