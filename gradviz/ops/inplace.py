@@ -200,10 +200,14 @@ def _random_fill(self, op, draw, generator):
 
 def uniform_(self, from_=0.0, to=1.0, *, generator=None):
     """Uniform on ``[from, to)`` (PyTorch's first argument is named ``from``, a Python keyword)."""
+    if from_ > to:
+        raise RuntimeError(f"uniform_: expects a [from, to) range, but got from={from_} > to={to}; swap them")
     return _random_fill(self, "uniform_", lambda r, shape: r.uniform(from_, to, shape), generator)
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    if std < 0:
+        raise RuntimeError(f"normal_: expects std >= 0.0, but got std={std}")
     return _random_fill(self, "normal_", lambda r, shape: r.normal(mean, std, shape), generator)
 
 

@@ -174,3 +174,12 @@ def test_reset_parameters_redraws_and_reset_running_stats_clears():
     bn(gv.randn(6, 2) + 3)
     bn.reset_running_stats()
     assert (host(bn.running_mean) == 0).all() and bn.num_batches_tracked.item() == 0
+
+
+def test_an_empty_range_or_a_negative_std_is_refused_like_pytorch():
+    """PyTorch raises RuntimeError; gradviz passed numpy's ValueError ('high - low < 0', 'scale < 0')."""
+    for library, zeros in ((torch.nn, torch.zeros), (gv.nn, gv.zeros)):
+        with pytest.raises(RuntimeError, match=r"from=1(\.0)? > to=0"):
+            library.init.uniform_(zeros(3), 1.0, 0.0)
+        with pytest.raises(RuntimeError, match="std"):
+            library.init.normal_(zeros(3), 0.0, -1.0)
