@@ -8,10 +8,8 @@ from .module import Module, _structure_changed
 
 class _Indexed(Module):
     """What Sequential and ModuleList share: modules at integer positions, edited as in PyTorch (deleting
-    or inserting renumbers the keys ``0``, ``1``...). Subclasses say how a slice is returned."""
-
-    def _sliced(self, items):
-        raise NotImplementedError
+    or inserting renumbers the keys ``0``, ``1``...). Subclasses define ``_sliced(items)``: what a slice
+    returns."""
 
     def _key_at(self, index):
         """The key at position ``index`` (negative counts from the end)."""
