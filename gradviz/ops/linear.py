@@ -37,7 +37,9 @@ class Linear(Function):
 
 
 def _check(input, weight, bias):  # noqa: A002 - PyTorch's argument name
-    require_one_dtype("linear", {"input": input, "weight": weight, "bias": bias})
+    dtype = weight._data.dtype
+    if input._data.dtype is not dtype or (bias is not None and bias._data.dtype is not dtype):
+        require_one_dtype("linear", {"input": input, "weight": weight, "bias": bias})
     in_shape, weight_shape = input._data.shape, weight._data.shape
     if len(weight_shape) != 2 or not in_shape or in_shape[-1] != weight_shape[1]:
         raise ShapeError(
