@@ -126,12 +126,17 @@ CELLS = {
 }
 
 
+def cell_pair(kind):
+    """A float64 cell of ``kind`` and its PyTorch twin with the same weights."""
+    cls, torch_cls, extra = CELLS[kind]
+    torch_cell = torch_cls(IN, HIDDEN, **extra).double()
+    return load_torch_state(cls(IN, HIDDEN, **extra).double(), torch_cell), torch_cell
+
+
 @pytest.mark.parametrize("batched", [True, False])
 @pytest.mark.parametrize("kind", list(CELLS))
 def test_cell_matches_torch(kind, batched):
-    cls, torch_cls, extra = CELLS[kind]
-    torch_cell = torch_cls(IN, HIDDEN, **extra).double()
-    cell = load_torch_state(cls(IN, HIDDEN, **extra).double(), torch_cell)
+    cell, torch_cell = cell_pair(kind)
     rng = np.random.default_rng(4)
     lead = (BATCH,) if batched else ()
     x = rng.standard_normal((*lead, IN))
@@ -165,9 +170,7 @@ def test_cell_without_state_starts_from_zeros():
 @pytest.mark.parametrize("kind", list(CELLS))
 def test_cell_without_state_matches_torch(kind, batched):
     """Every cell starts from zeros when hx is omitted, as PyTorch (RNNCell and GRUCell used to crash)."""
-    cls, torch_cls, extra = CELLS[kind]
-    torch_cell = torch_cls(IN, HIDDEN, **extra).double()
-    cell = load_torch_state(cls(IN, HIDDEN, **extra).double(), torch_cell)
+    cell, torch_cell = cell_pair(kind)
     x = np.random.default_rng(6).standard_normal((BATCH, IN) if batched else (IN,))
     for g, t in zip(as_tuple(cell(gv.tensor(x))), as_tuple(torch_cell(torch.tensor(x))), strict=True):
         assert_close(g, t, "cell output")
