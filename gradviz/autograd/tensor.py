@@ -287,11 +287,17 @@ writes = _WriteClock()
 def mark_written(tensor):
     owner = backend.memory_owner(tensor._data)
     writes.now += 1
-    entry = writes.last.get(id(owner))
-    if entry is not None and entry[0]() is owner:
+    entry = _last_write(owner)
+    if entry is not None:
         entry[1] = writes.now
     else:
         writes.last[id(owner)] = [weakref.ref(owner, partial(_forget, id(owner))), writes.now]
+
+
+def _last_write(owner):
+    """The clock's entry for ``owner``, if it is this array's (not a dead array's whose id was reused)."""
+    entry = writes.last.get(id(owner))
+    return entry if entry is not None and entry[0]() is owner else None
 
 
 def _forget(key, ref):
@@ -301,9 +307,8 @@ def _forget(key, ref):
 
 
 def written_after(tensor, count):
-    owner = backend.memory_owner(tensor._data)
-    entry = writes.last.get(id(owner))
-    return entry is not None and entry[0]() is owner and entry[1] > count
+    entry = _last_write(backend.memory_owner(tensor._data))
+    return entry is not None and entry[1] > count
 
 
 def grad_mismatches(grad, tensor):

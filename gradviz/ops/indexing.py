@@ -104,13 +104,17 @@ def _prepare(key, data, op):
     device; and whether an integer array is among them (then repeats may occur and backward accumulates)."""
     if key.__class__ is not tuple:
         key = (key,)
+    basic = True
     for k in key:
-        if k.__class__ is slice and k.step is not None and k.step <= 0:
-            raise ValueError(
-                f"{op}: step must be greater than zero, got a slice with step {k.step}; tensors have no "
-                "negative strides (as in PyTorch): reverse with .flip(dim) instead"
-            )
-    if all(k.__class__ in _BASIC for k in key):
+        if k.__class__ is slice:
+            if k.step is not None and k.step <= 0:
+                raise ValueError(
+                    f"{op}: step must be greater than zero, got a slice with step {k.step}; tensors have "
+                    "no negative strides (as in PyTorch): reverse with .flip(dim) instead"
+                )
+        elif k.__class__ not in _BASIC:
+            basic = False
+    if basic:
         return key, False
     prepared = []
     accumulate = False

@@ -341,15 +341,15 @@ def _tensor_operand(op, other):
 
 
 def where(condition, input, other):  # noqa: A002
-    kind = condition._data.dtype.kind if isinstance(condition, Tensor) else "b"
-    if kind == "u" and condition._data.dtype.itemsize == 1:
+    dtype = condition._data.dtype.name if isinstance(condition, Tensor) else "bool"
+    if dtype == "uint8":
         warnings.warn(
             "where received a uint8 condition tensor; this is deprecated in PyTorch, use a bool "
             "condition instead (.bool())",
             UserWarning,
             stacklevel=2,
         )
-    elif kind != "b":
+    elif dtype != "bool":
         raise DtypeError(
             f"where: the condition must be a bool tensor, but got {condition.dtype}; build one with a "
             "comparison such as x > 0, or convert with .bool()"
