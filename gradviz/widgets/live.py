@@ -33,7 +33,10 @@ class LiveView:
         self.refresh()
 
     def _dynamic(self):
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must define _dynamic(): ({{trace index: {{property: value}}}}, "
+            "{layout path: value}) from the current data"
+        )
 
     def _update_controls(self):
         """Redraw the view's widgets other than the plot (none by default)."""
