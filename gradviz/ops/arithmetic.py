@@ -1,5 +1,6 @@
 """``+ - * / **`` and unary minus, with broadcasting. Each backward sums the gradient back to its
-input's shape with ``sum_to``. Reflected forms (``2 - x``) are the same ops with the arguments swapped.
+input's shape with ``sum_to``. ``2 * x`` and ``2 + x`` run as ``x * 2`` and ``x + 2``, as in PyTorch;
+``2 - x``, ``2 / x`` and ``2 ** x`` are the same ops with the arguments swapped.
 
 Operands of different dtypes are cast to PyTorch's result type (``promotion``) inside forward; the
 ``if`` in front of each ``promote`` is its inline fast path (same dtypes, or a float array and a
@@ -170,11 +171,11 @@ def _reflected(op):
 
 METHODS = {
     "__add__": add,
-    "__radd__": _reflected(add),
+    "__radd__": add,
     "__sub__": sub,
     "__rsub__": _reflected(sub),
     "__mul__": mul,
-    "__rmul__": _reflected(mul),
+    "__rmul__": mul,
     "__truediv__": div,
     "__rtruediv__": _reflected(div),
     "__neg__": neg,

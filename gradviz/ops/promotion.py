@@ -92,7 +92,7 @@ def result_dtype(*operands):
 def promote(*operands, floating=False):
     """``operands`` cast to their result type (the default dtype if ``floating`` and that type is not
     floating, as ``/`` does)."""
-    if not floating and _with_a_bool_array(operands):
+    if len(operands) == 2 and _unchanged(*operands, floating):
         return operands
     dtype = result_dtype(*operands)
     if floating and dtype.kind != "f":
@@ -100,13 +100,16 @@ def promote(*operands, floating=False):
     return cast(dtype, *operands)
 
 
-def _with_a_bool_array(operands):
-    """Two arrays of one kind, one of them bool: numpy's result type is PyTorch's already (bool never
-    widens the other), so the mask in ``grad * mask`` is not copied into a float array first."""
-    if len(operands) != 2:
-        return False
-    a, b = operands
-    if a.__class__ is not b.__class__ or not hasattr(a, "dtype"):
+def _unchanged(a, b, floating):
+    """Whether numpy's result type for ``a`` and ``b`` is PyTorch's already, so nothing is cast: a Python
+    number with a float array, on either side (``1 - out``, ``0.01 * grad``), or, for an op that keeps
+    the dtype, two arrays of one kind with one of them bool (bool never widens the other, so the mask in
+    ``grad * mask`` is not copied into a float array first)."""
+    if a.__class__ in WEAK:
+        a, b = b, a
+    if b.__class__ in WEAK:
+        return a.__class__ not in WEAK and not isinstance(a, np.generic) and a.dtype.kind == "f"
+    if floating or a.__class__ is not b.__class__ or not hasattr(a, "dtype"):
         return False
     return a.dtype.kind == "b" or b.dtype.kind == "b"
 

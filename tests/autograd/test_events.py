@@ -57,6 +57,16 @@ def test_ops_run_inside_a_backward_function_are_not_reported_separately(stream):
     assert [e.op for e in ops(stream, "backward")] == ["mul", "mul"]
 
 
+def test_a_number_on_the_left_of_plus_or_times_is_the_second_operand_as_in_pytorch(stream):
+    x = gv.tensor([1.0, 2.0], requires_grad=True)
+    2.0 * x
+    1 + x
+    3 - x
+    multiplied, added, subtracted = (e.input_tensors for e in ops(stream, "forward"))
+    assert multiplied == (x, 2.0) and added == (x, 1)  # torch's __rmul__/__radd__ call mul(x, 2)
+    assert subtracted == (3, x)
+
+
 def test_events_carry_the_module_scope(stream):
     x = gv.ones(2, requires_grad=True)
     with module_scope("encoder.layers.0"):
