@@ -11,7 +11,7 @@ from heapq import heappop, heappush
 
 from .. import backend
 from ..errors import DeviceError, DtypeError, GraphError, ShapeError
-from .events import BackwardPass, GradAccumulated, backward_event, clock, emit, muted, next_seq, observers
+from .events import BackwardPass, GradAccumulated, clock, emit, emit_backward, muted, next_seq, observers
 from .grad_mode import set_grad_enabled
 from .tensor import Tensor, grad_mismatches, mark_written, wrap
 
@@ -121,7 +121,7 @@ def _run(roots, root_grads, retain_graph, create_graph, sink):
                     f"took {len(inputs)} arguments; return one per argument (None where there is none)"
                 )
             if observed:
-                emit(backward_event(node, grads, grad_inputs, clock() - start))
+                emit_backward(node, grads, grad_inputs, clock() - start)
             for inp, g, need in zip(inputs, grad_inputs, node.needs_input_grad):
                 if need and g is not None:
                     data, expected = g._data, inp._data

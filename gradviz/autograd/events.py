@@ -58,7 +58,8 @@ def _infos(values, ids):
 
 
 class OpEvent(NamedTuple):
-    """One op ran (see the module docstring). Build with :func:`forward_event`/:func:`backward_event`.
+    """One op ran (see the module docstring); the engine builds and delivers it with :func:`emit_forward`
+    or :func:`emit_backward`.
 
     Forward: ``input_tensors`` are the op's arguments in order (tensors, and constants such as the
     ``2`` of ``x * 2``), ``output_tensors`` its outputs. Backward: ``input_tensors`` are the gradients
@@ -119,16 +120,19 @@ class OpEvent(NamedTuple):
 _new = tuple.__new__
 
 
-def forward_event(node, args, outputs, duration):
-    return _new(
+def emit_forward(observed, node, args, outputs, duration):
+    """Tell ``observed`` (the active subscribers) that ``node`` ran forward."""
+    event = _new(
         OpEvent,
         ("forward", node.name, node.id, next(_seq), node.module, duration, args, outputs, None, type(node)),
     )
+    for fn in observed:
+        fn(event)
 
 
-def backward_event(node, grads, grad_inputs, duration):
-    grad_of = (node.out_ids, node.inputs)
-    return _new(
+def emit_backward(node, grads, grad_inputs, duration):
+    """Tell every subscriber that ``node``'s backward turned ``grads`` into ``grad_inputs``."""
+    event = _new(
         OpEvent,
         (
             "backward",
@@ -139,10 +143,12 @@ def backward_event(node, grads, grad_inputs, duration):
             duration,
             grads,
             grad_inputs,
-            grad_of,
+            (node.out_ids, node.inputs),
             type(node),
         ),
     )
+    for fn in observers.subscribers:
+        fn(event)
 
 
 class GradAccumulated(NamedTuple):

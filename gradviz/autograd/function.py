@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from ..errors import GradvizError, GraphError, ShapeError
-from .events import clock, forward_event, observers
+from .events import clock, emit_forward, observers
 from .grad_mode import state as grad_state
 from .scope import scope
 from .tensor import RemovableHandle, Tensor, wrap, writes, written_after
@@ -151,9 +151,7 @@ class Function:
             ctx.id = next(_node_ids)
             ctx.module = scope.current
         if observed:
-            event = forward_event(ctx, args, outputs, clock() - start)
-            for fn in observed:
-                fn(event)
+            emit_forward(observed, ctx, args, outputs, clock() - start)
         return outputs if multiple else outputs[0]
 
     def _connect(self, args, needs, arrays, outputs):
