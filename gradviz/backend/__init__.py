@@ -2,12 +2,23 @@
 
 Ops never import numpy for data math; they ask ``xp = array_module(data)`` (Chainer's
 ``get_array_module``) and write numpy-API code that runs unchanged on CuPy and on the simulated device.
+
+numpy's floating-point warnings ("divide by zero encountered in log") are silenced where gradviz's own
+code raises them: PyTorch gives inf and NaN without a word (``detect_anomaly`` and the recorder are the
+tools that find them), and a warning that points into gradviz's source tells a student nothing. Warnings
+from the user's own numpy code are left alone.
 """
+
+import warnings
 
 import numpy as np
 
 from ..errors import DeviceError
 from . import simulated
+
+warnings.filterwarnings(
+    "ignore", r"(divide by zero|invalid value|overflow|underflow) encountered", RuntimeWarning, r"gradviz\."
+)
 
 _CUPY_HINT = (
     "device 'cuda' needs CuPy and an NVIDIA GPU: install the GPU extra with "

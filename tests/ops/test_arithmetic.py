@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -78,3 +81,23 @@ def test_power_of_zero_base_has_pytorchs_zero_gradients(device):
 def test_scalar_base_power_at_zero_and_negative_base_matches_pytorch(base, device):
     exponents = np.array([1.0, 2.0, 0.0, -1.0])
     check(lambda y: base**y, lambda y: base**y, exponents, device=device, gradcheck=False)
+
+
+SILENT_NON_FINITE = """
+import numpy as np, gradviz as gv
+x = gv.tensor([0.0, 1.0, -1.0], requires_grad=True, device=DEVICE)
+y = (x.log() + x / 0 + x.sqrt() + (x * 1e38) * 1e38).sum()
+y.backward()
+assert np.isnan(y.item()) and not np.isfinite(x.grad.tolist()).any()
+np.log(np.zeros(1))  # the user's own numpy code still warns
+"""
+
+
+def test_infinities_and_nans_come_without_numpy_warnings_as_in_pytorch(device):
+    """In a fresh interpreter, as in a notebook: pytest's own warning filters would hide the difference."""
+    code = SILENT_NON_FINITE.replace("DEVICE", repr(str(device)))
+    run = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    warned = [line for line in run.stderr.splitlines() if "Warning" in line]
+    assert len(warned) == 1, warned
+    assert warned[0].startswith("<string>") and "divide by zero encountered in log" in warned[0]
