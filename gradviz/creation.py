@@ -15,7 +15,7 @@ from .random import rng
 
 def _infer(data, dtype):
     if isinstance(data, Tensor):
-        return backend.to_host(data.data), data.dtype
+        return backend.to_host(data._data), data.dtype
     if isinstance(data, (np.ndarray, np.generic)):
         return np.asarray(data), as_dtype(data.dtype)
     try:

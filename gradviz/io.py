@@ -89,7 +89,7 @@ class _Encoder:
     def tensor(self, t, path):
         return {
             "kind": "tensor",
-            **self.array(t, backend.to_host(t.data), path),
+            **self.array(t, backend.to_host(t._data), path),
             "device": str(t.device),
             "requires_grad": t.requires_grad,
             "parameter": isinstance(t, Parameter),

@@ -8,7 +8,7 @@ from gradviz import backend
 
 
 def host(t):
-    return backend.to_host(t.data)
+    return backend.to_host(t._data)
 
 
 def _as_tuple(x):

@@ -21,7 +21,7 @@ def test_simulated_arrays_refuse_to_mix_with_host_arrays():
 def test_ops_keep_data_and_gradients_on_the_device():
     x = gv.tensor([1.0, 2.0], device="sim", requires_grad=True)
     y = (x * x).exp()
-    assert y.device == "sim" and isinstance(y.data, backend.simulated.SimArray)
+    assert y.device == "sim" and isinstance(y._data, backend.simulated.SimArray)
     y.backward(gv.ones(2, device="sim"))
     assert x.grad.device == gv.device("sim")
     np.testing.assert_allclose(x.grad.tolist(), 2 * np.array([1.0, 2.0]) * np.exp([1.0, 4.0]), rtol=1e-6)

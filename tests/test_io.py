@@ -42,7 +42,7 @@ class RunsCode:
 
 
 def host(t):
-    return backend.to_host(t.data)
+    return backend.to_host(t._data)
 
 
 def round_trip(obj, tmp_path, **load_args):

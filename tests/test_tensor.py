@@ -86,7 +86,7 @@ def test_attributes_and_conversions():
     assert repr(x) == "tensor([[1., 2., 3.],\n        [4., 5., 6.]])"
     assert "requires_grad=True" in repr(gv.ones(1, requires_grad=True))
     assert "dtype=gradviz.float64" in repr(gv.ones(1, dtype=gv.float64))
-    assert x.clone().data is not x.data
+    assert x.clone()._data is not x._data
 
 
 def test_item_and_bool_explain_multi_element_misuse():

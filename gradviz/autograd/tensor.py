@@ -12,7 +12,7 @@ from functools import partial
 import numpy as np
 
 from .. import backend
-from ..dtypes import from_numpy_dtype
+from ..dtypes import from_numpy_dtype, get_default_dtype
 from ..errors import DtypeError, GraphError
 from .grad_mode import state as grad_state
 
@@ -33,7 +33,7 @@ class Tensor:
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False):
-        self._data = data
+        self._data = data if data.__class__ is np.ndarray else _as_array(data)
         self._grad = None
         self.grad_fn = None
         self._output_nr = 0
@@ -46,9 +46,11 @@ class Tensor:
     # ---- data ----
     @property
     def data(self):
-        """The values: a numpy, CuPy or simulated-device array (where PyTorch's ``.data`` is a detached
-        tensor). Assigning a tensor or an array replaces them, as ``p.data = ...`` does in PyTorch."""
-        return self._data
+        """The values as a tensor that shares this one's memory and requires no grad, as in PyTorch, so
+        ``p.data.zero_()`` and ``w.data.normal_(0, 0.02)`` change ``p`` and ``w``. Unlike PyTorch, such a
+        write is still seen by a backward that saved the old values (it raises instead of using the new
+        ones). Assigning a tensor or an array replaces the values, as ``p.data = ...`` does."""
+        return wrap(self._data)
 
     @data.setter
     def data(self, value):
@@ -365,6 +367,23 @@ class RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def _as_array(data):
+    """What ``Tensor(data)`` holds: an array as it is, a tensor's array (shared, as ``.data``), or a list
+    copied into the default dtype (PyTorch's legacy ``torch.Tensor([1, 2])``)."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, np.generic):
+        return np.asarray(data)
+    if hasattr(data, "shape") and hasattr(data, "dtype"):
+        return data
+    if isinstance(data, (list, tuple)):
+        return np.array(data, dtype=get_default_dtype().numpy)
+    raise TypeError(
+        f"Tensor(): expected an array, a tensor or a list, got {type(data).__name__}; build a tensor "
+        "from a number with gradviz.tensor(...), or of a given size with gradviz.zeros(...)"
+    )
 
 
 def wrap(raw):

@@ -315,7 +315,7 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 host = backend.to_host(_array_of(state_dict[key]))
-                target.data = backend.to_device(host.astype(target.data.dtype, copy=True), target.device)
+                target.data = backend.to_device(host.astype(target._data.dtype, copy=True), target.device)
         return IncompatibleKeys(missing, unexpected)
 
     # ---- hooks ----
@@ -382,14 +382,14 @@ class Module:
 
 def _array_of(value):
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if not hasattr(value, "dtype"):
         raise TypeError(f"load_state_dict: expected tensors or arrays as values, got {type(value).__name__}")
     return value
 
 
 def _convert(tensor, device, dtype):
-    data = tensor.data
+    data = tensor._data
     if dtype is not None and data.dtype.kind == "f" and data.dtype != dtype.numpy:
         data = data.astype(dtype.numpy)
     if device is not None:

@@ -11,7 +11,7 @@ class Parameter(Tensor):
             from ..creation import zeros
 
             data = zeros(0)
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+        super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

@@ -228,8 +228,10 @@ def _int_index(index, data, op, dim):
     return array
 
 
-def _describe(array):
-    return array.dtype if hasattr(array, "dtype") else type(array).__name__
+def _describe(value):
+    if isinstance(value, Tensor):
+        value = value._data
+    return value.dtype if hasattr(value, "dtype") else type(value).__name__
 
 
 def _along_dim_key(xp, index, dim, sizes):
@@ -349,7 +351,7 @@ def _write(data, key, value):
 def masked_fill(input, mask, value):  # noqa: A002 - PyTorch's argument names
     if not isinstance(mask, Tensor) or mask._data.dtype.kind != "b":
         raise DtypeError(
-            f"masked_fill: the mask must be a bool tensor, but got {_describe(getattr(mask, 'data', mask))}; "
+            f"masked_fill: the mask must be a bool tensor, but got {_describe(mask)}; "
             "build one with a comparison such as x > 0, or convert with .bool()"
         )
     if isinstance(value, Tensor) and value._data.ndim != 0:

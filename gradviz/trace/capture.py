@@ -176,13 +176,13 @@ class StepCapture:
 
     def add_leaf_grad(self, tensor_id, name, grad):
         """``.grad`` grows in place, so each moment gets its own copy (never the shared one)."""
-        self.records.append(LeafGrad(len(self.records), tensor_id, name, self._new_value(grad.data)))
+        self.records.append(LeafGrad(len(self.records), tensor_id, name, self._new_value(grad._data)))
 
     def _value_or_text(self, value):
         if value is None:
             return None
         if isinstance(value, Tensor):
-            return self.value(value.data)
+            return self.value(value._data)
         return repr(value)
 
 

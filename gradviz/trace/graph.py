@@ -104,7 +104,7 @@ class TensorKey:
 
     def resolve(self, values):
         """The key with each slot filled with the data of ``values[ref]``."""
-        return _fill(self.template, [values[ref].data for ref in self.refs])
+        return _fill(self.template, [values[ref]._data for ref in self.refs])
 
     def renamed(self, mapping):
         return dataclasses.replace(self, refs=tuple(mapping.get(r, r) for r in self.refs))
@@ -561,8 +561,8 @@ class GraphBuilder:
 
     def _track(self, tensor):
         tid = tensor_id(tensor)
-        self._by_data[id(tensor.data)] = (tid, tensor.data)
-        self._by_root.setdefault(id(backend.memory_owner(tensor.data)), []).append((tid, tensor.data))
+        self._by_data[id(tensor._data)] = (tid, tensor._data)
+        self._by_root.setdefault(id(backend.memory_owner(tensor._data)), []).append((tid, tensor._data))
 
     def _argument(self, value, op_name):
         """A Constant, or (in a program) a TensorKey when ``value`` holds arrays of the program's tensors."""
@@ -591,7 +591,7 @@ class GraphBuilder:
             raise GraphError(
                 f"trace: {op_name} takes an array that views the values of {source} (an input of the "
                 "program or an op's output) but is not that tensor's data, so a replay would reuse the "
-                "example's values; index with the tensor itself (x[i], not x[i.data[...]]) "
+                "example's values; index with the tensor itself (x[i], not x[i.numpy()[...]]) "
                 "or compute the index with tensor ops"
             )
         return value
@@ -638,8 +638,8 @@ class GraphBuilder:
     def _aliases(self, tensor, tid):
         """A new leaf of a program holding a program tensor's data (``x.detach()``): record a detach
         step from it and return True; raise if it views that data otherwise (a replay would reuse it)."""
-        known = self._by_data.get(id(tensor.data))
-        if known is not None and known[1] is tensor.data:
+        known = self._by_data.get(id(tensor._data))
+        if known is not None and known[1] is tensor._data:
             self._detaches += 1
             oid = f"op_detach{self._detaches}"
             source = self._tensors[known[0]]
@@ -649,11 +649,11 @@ class GraphBuilder:
             )
             self._track(tensor)
             return True
-        source = self._viewed(tensor.data)
+        source = self._viewed(tensor._data)
         if source is not None:
             raise GraphError(
                 f"trace: a tensor used in the function shares the values of {source} (an input of the "
-                "program or an op's output) without an op making it (a tensor built on x.data?), so a "
+                "program or an op's output) without an op making it (a tensor built on x.numpy()?), so a "
                 "replay would reuse the example's values; use tensor ops (x.detach(), x[...], x.view(...))"
             )
         return False

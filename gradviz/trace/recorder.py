@@ -292,7 +292,7 @@ class Recorder:
         if not self._observing:
             return
         roots = event.roots
-        if roots and roots[0].data.size == 1:
+        if roots and roots[0]._data.size == 1:
             self._roots.append(roots[0])
         start = len(self._ops)
         ops, needed = _ops_reaching(self._events, {r._id for r in roots})
@@ -308,7 +308,7 @@ class Recorder:
         self._module_outputs = []
         for name, module, tensor in reached:
             kind = type(module).__name__.lower()
-            self._module_data.setdefault(name, (kind, []))[1].append(tensor.data)
+            self._module_data.setdefault(name, (kind, []))[1].append(tensor._data)
         if self.recording:
             self._forward_stats(start)
         if self._arm_capture:
@@ -340,12 +340,12 @@ class Recorder:
             for out in event.output_tensors:
                 if not isinstance(out, Tensor):
                     continue  # an output of a multi-output op that nobody kept
-                if out.data.dtype.kind != "f":
+                if out._data.dtype.kind != "f":
                     continue
                 if op is None:
-                    self._pending.nonfinite(("op", index, "nonfinite"), out.data)
+                    self._pending.nonfinite(("op", index, "nonfinite"), out._data)
                 else:
-                    self._pending.activation(("op", index), out.data, op)
+                    self._pending.activation(("op", index), out._data, op)
 
     def _module_arrays(self):
         """(name, module type, data) per module whose output the step's loss depends on. A module
@@ -381,7 +381,7 @@ class Recorder:
         args = event.grad_of[1]
         for arg, grad in enumerate(event.output_tensors):
             if grad is not None:
-                data = grad.data
+                data = grad._data
                 tensor = args[arg]
                 if isinstance(tensor, Tensor) and tensor.grad_fn is None:
                     # a leaf's gradient may become its .grad buffer, later summed into (tied weights,
@@ -397,7 +397,7 @@ class Recorder:
         if self.recording:
             kept = self._weights_before
             self._before = {
-                n: _copy_into(kept.get(n), p.data) for n, p in self._named_parameters() if p.grad is not None
+                n: _copy_into(kept.get(n), p._data) for n, p in self._named_parameters() if p.grad is not None
             }
             kept.update(self._before)
 
@@ -478,8 +478,8 @@ class Recorder:
             names = {id(p): n for n, p in self._named_parameters()}
             bad = []
             for i, t in enumerate(event.input_tensors):
-                if isinstance(t, Tensor) and t.data.dtype.kind == "f":
-                    data = before.get(names.get(id(t)), t.data)
+                if isinstance(t, Tensor) and t._data.dtype.kind == "f":
+                    data = before.get(names.get(id(t)), t._data)
                     count = int(stats.nonfinite_count(data))
                     if count:
                         bad.append(f"input {i} ({count} NaN/Inf of {data.size})")
@@ -536,14 +536,14 @@ class Recorder:
     def _parameter_stats(self):
         for name, param in self._named_parameters():
             if param.grad is not None:
-                self._pending.gradient(("param", name), param.grad.data)
-            self._pending.norm(("param", name, "param_norm"), param.data)
+                self._pending.gradient(("param", name), param.grad._data)
+            self._pending.norm(("param", name, "param_norm"), param._data)
             if self._before is not None and name in self._before:
                 # a buffer of its own (reused), so the copy from before the update stays intact for
                 # judging the forward's inputs (:meth:`_find_nan_origin`)
-                change = self._changes[name] = _buffer_like(self._changes.get(name), param.data)
-                backend.array_module(change).subtract(param.data, self._before[name], out=change)
-                self._pending.ratio(("param", name, "update_ratio"), change, param.data)
+                change = self._changes[name] = _buffer_like(self._changes.get(name), param._data)
+                backend.array_module(change).subtract(param._data, self._before[name], out=change)
+                self._pending.ratio(("param", name, "update_ratio"), change, param._data)
 
     def _record_graph(self):
         from .graph import Graph
@@ -753,7 +753,7 @@ def _signature(ops):
                 position = order.get(t._id)
                 if position is None:
                     position = order[t._id] = len(order)
-                    data = t.data
+                    data = t._data
                     ins.append((position, data.shape, data.dtype.str, t.requires_grad))
                 else:
                     ins.append(position)
@@ -763,7 +763,7 @@ def _signature(ops):
         for o in e.output_tensors:
             if isinstance(o, Tensor):
                 order[o._id] = len(order)
-                outs.append((o.data.shape, o.data.dtype.str))
+                outs.append((o._data.shape, o._data.dtype.str))
             else:  # an output of a multi-output op that nobody kept
                 outs.append((o.shape, o.dtype))
         parts.append((e.op, e.module, tuple(ins), tuple(outs)))
@@ -778,5 +778,5 @@ def _sample_rows(args, sample):
         if isinstance(arg, (tuple, list)):
             rows.extend(_sample_rows(arg, sample))
         elif isinstance(arg, Tensor) and arg.ndim >= 1 and arg.shape[0] > sample:
-            rows.append(backend.to_host(arg.data[sample]))
+            rows.append(backend.to_host(arg._data[sample]))
     return tuple(rows)

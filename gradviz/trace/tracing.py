@@ -9,16 +9,16 @@ a parameter an optimizer updated since.
 
 Index tensors that are inputs or op outputs (``w[i]``, ``x[x > 0]``, ``x[arange(n), y]``, gather,
 index_select) are inputs of the index op (a :class:`~gradviz.trace.graph.TensorKey`), so a replay
-indexes with the new values; ``x.detach()`` is recorded as a ``detach`` step. An array that views an
-input's values without an op (``x.data[0]`` wrapped in a tensor, or used as an index) is refused when
-tracing, since a replay would silently reuse the example's values.
+indexes with the new values; ``x.detach()`` and ``x.data`` are recorded as a ``detach`` step. An array
+that views an input's values without an op (``x.numpy()[0]`` wrapped in a tensor, or used as an index)
+is refused when tracing, since a replay would silently reuse the example's values.
 
 What tracing cannot see, because only ops are recorded:
 
 * Python control flow is frozen: an ``if`` or loop that depends on values (or on shapes) takes the
   branch the example inputs took, on every replay.
 * In-place updates (``add_``, ``zero_``, optimizer steps) are not ops and are not replayed; nor are
-  values read out of tensors into Python (``x.item()``) or computed with numpy on ``x.data``, which
+  values read out of tensors into Python (``x.item()``) or computed with numpy on ``x.numpy()``, which
   become constants.
 * Shapes are fixed: new inputs must have the shapes and dtypes of the example inputs.
 * Grad mode is not recorded: ops ``fn`` ran under ``no_grad()`` replay under the caller's grad mode.
@@ -94,9 +94,9 @@ def _check_inputs(graph, inputs):
                 f"{expected.shape} (placeholder {tid}); a traced program has fixed shapes, so trace it "
                 "again with an example of the new shape"
             )
-        if value.data.dtype.name != expected.dtype:
+        if value._data.dtype.name != expected.dtype:
             raise DtypeError(
-                f"input {position} has dtype {value.data.dtype.name}, but the program was traced with "
+                f"input {position} has dtype {value._data.dtype.name}, but the program was traced with "
                 f"{expected.dtype} (placeholder {tid}); convert it first with .to(gradviz.{expected.dtype})"
             )
 

@@ -24,7 +24,7 @@ from ..creation import from_numpy
 
 def flatten_parameters(model):
     """All parameters of ``model`` as one float64 host vector, in ``model.parameters()`` order."""
-    return np.concatenate([np.asarray(to_host(p.data), dtype=np.float64).ravel() for p in model.parameters()])
+    return np.concatenate([to_host(p._data).astype(np.float64).ravel() for p in model.parameters()])
 
 
 def load_parameters(model, vector):
@@ -57,7 +57,7 @@ def random_directions(model, seed=0):
 def _filter_normalized(model, rng):
     pieces = []
     for param in model.parameters():
-        weights = np.asarray(to_host(param.data), dtype=np.float64)
+        weights = np.asarray(to_host(param._data), dtype=np.float64)
         if weights.ndim <= 1:
             pieces.append(np.zeros(weights.size))
             continue

@@ -131,7 +131,7 @@ def test_detach_and_leaf_flags():
     y = x * 2
     assert x.is_leaf and not y.is_leaf
     z = y.detach()
-    assert z.is_leaf and not z.requires_grad and z.data is y.data
+    assert z.is_leaf and not z.requires_grad and z._data is y._data
 
 
 def test_tensor_hooks_see_and_replace_gradients():

@@ -40,7 +40,7 @@ def test_every_forward_and_backward_op_is_reported_in_order(stream):
     assert [e.op for e in backward] == ["exp", "mul"]
     assert [e.node for e in backward] == [exp.node, mul.node]
     assert backward[1].outputs[0].id == x._id  # the gradient along edge x -> mul
-    assert backward[1].output_tensors[0].tolist() == [3.0 * y.data[0], 4.0 * y.data[1]]
+    assert backward[1].output_tensors[0].tolist() == [3.0 * y.tolist()[0], 4.0 * y.tolist()[1]]
 
     kinds = [type(e).__name__ for e in stream]
     assert kinds[2] == "BackwardPass" and stream[2].phase == "begin" and stream[-1].phase == "end"

@@ -195,6 +195,45 @@ def test_assigning_data_replaces_the_values_as_in_pytorch():
         np.testing.assert_allclose(ours.numpy(), theirs.numpy())
 
 
+def test_data_is_a_detached_tensor_on_the_same_memory_as_in_pytorch():
+    def initialised_and_trained(lib):
+        lib.manual_seed(0)
+        layer = lib.nn.Linear(3, 2)
+        layer.weight.data.fill_(0.5)  # the classic initialisation idioms
+        layer.bias.data.zero_()
+        loss = layer(lib.ones(4, 3)).pow(2).sum()
+        loss.backward()
+        for p in layer.parameters():
+            p.data.add_(p.grad.data, alpha=-0.1)  # the from-scratch SGD step of older tutorials
+        return loss.data.item(), layer.weight.detach().numpy().copy(), layer.bias.data.numpy().copy()
+
+    (loss, weight, bias), (t_loss, t_weight, t_bias) = (
+        initialised_and_trained(gv),
+        initialised_and_trained(torch),
+    )
+    assert loss == pytest.approx(t_loss)
+    np.testing.assert_allclose(weight, t_weight)
+    np.testing.assert_allclose(bias, t_bias)
+
+    w = gv.tensor([1.0, 2.0], requires_grad=True)
+    data = w.data
+    assert isinstance(data, gv.Tensor) and not data.requires_grad and data.grad_fn is None
+    assert data._data is w._data
+    y = (w * w).sum()
+    w.data.mul_(2)  # PyTorch would compute the gradient from the new values, silently
+    with pytest.raises(gv.errors.GraphError, match=r"mul: an input it saved.*modified by an in-place"):
+        y.backward()
+
+
+def test_the_tensor_constructor_takes_arrays_tensors_and_lists():
+    assert gv.Tensor([1, 2]).dtype == gv.float32 and gv.Tensor([1, 2]).tolist() == [1.0, 2.0]
+    shared = gv.ones(2)
+    assert gv.Tensor(shared)._data is shared._data
+    assert gv.Tensor(np.float64(2.0)).shape == ()
+    with pytest.raises(TypeError, match=r"Tensor\(\): expected an array, a tensor or a list, got int"):
+        gv.Tensor(3)  # PyTorch reads a number here as a size
+
+
 def test_assigned_data_is_checked_and_counts_as_a_write():
     w = gv.tensor([1.0, 2.0], requires_grad=True)
     y = (w * w).sum()
@@ -206,7 +245,7 @@ def test_assigned_data_is_checked_and_counts_as_a_write():
     with pytest.raises(gv.errors.DtypeError, match="requires grad, so its data must be floating point"):
         w.data = gv.tensor([1, 2])
     w.data = np.float32(3.0)
-    assert w.shape == () and isinstance(w.data, np.ndarray)
+    assert w.shape == () and isinstance(w._data, np.ndarray)
 
 
 def test_accumulating_into_a_grad_from_an_earlier_pass_still_counts_as_a_write():

@@ -136,7 +136,7 @@ def test_a_subclass_with_its_own_getitem_is_fetched_sample_by_sample():
 def test_batches_stay_on_the_simulated_device():
     x, y = next(iter(DataLoader(numbered(6, device="sim"), batch_size=4, shuffle=True)))
     assert x.device == "sim" and y.device == "sim"
-    assert sorted(backend.to_host(y.data).tolist()) == sorted(set(backend.to_host(y.data).tolist()))
+    assert sorted(backend.to_host(y._data).tolist()) == sorted(set(backend.to_host(y._data).tolist()))
 
 
 def test_a_digits_epoch_at_batch_64_takes_milliseconds():

@@ -40,10 +40,10 @@ def test_updates_match_pytorch_in_place(name, dtype, device):
     update = UPDATES[name]
     a = A.astype(dtype)
     x = gv.tensor(a, device=device)
-    buffer = x.data
+    buffer = x._data
     out = update(x, gv.tensor(B, device=device), gv.tensor(C, device=device))
     expected = update(torch.tensor(a), torch.tensor(B), torch.tensor(C))
-    assert out is x and x.data is buffer, "the update must write into the tensor's own buffer"
+    assert out is x and x._data is buffer, "the update must write into the tensor's own buffer"
     assert x.dtype.name == dtype
     assert x.device == gv.device(device)
     np.testing.assert_allclose(host(x), expected.numpy(), rtol=1e-6)

@@ -149,7 +149,7 @@ def test_views_of_a_leaf_share_memory_while_recording():
     y = x.view(6)
     with gv.no_grad():
         x.data[1, 1] = 7.0
-    assert y.data.base is not None and y.tolist()[4] == 7.0
+    assert y._data.base is not None and y.tolist()[4] == 7.0
 
 
 def test_view_size_mismatch_is_explained():

@@ -28,7 +28,7 @@ def test_captured_gradients_are_the_ones_that_flowed_on_unrecorded_steps_too(eve
 
     def observe(event):
         if event.__class__ is events.OpEvent and event.phase == "backward":
-            log.append([None if t is None else t.data.copy() for t in event.output_tensors])
+            log.append([None if t is None else t._data.copy() for t in event.output_tensors])
 
     with recorder:
         for step in range(2):
@@ -95,8 +95,9 @@ def test_a_module_called_twice_is_measured_over_both_calls_with_one_histogram():
     recorder = Recorder(model, histogram_every=1)
     with recorder:
         (model(x) ** 2).sum().backward()
-    first = x.data @ shared.weight.data.T + shared.bias.data
-    second = np.tanh(first) @ shared.weight.data.T + shared.bias.data
+    weight, bias = shared.weight.detach().numpy(), shared.bias.detach().numpy()
+    first = x.numpy() @ weight.T + bias
+    second = np.tanh(first) @ weight.T + bias
     both = np.concatenate([first.ravel(), second.ravel()])
     np.testing.assert_allclose(recorder.activation_stats("mean")["lin"], [both.mean()], rtol=1e-5)
     np.testing.assert_allclose(recorder.activation_stats("std")["lin"], [both.std()], rtol=1e-4)
@@ -121,8 +122,8 @@ def test_edge_norms_are_what_flowed_not_the_accumulated_or_clipped_grad():
     x = np.random.RandomState(0).randn(5, 4).astype(np.float32)
     opt = gv.optim.SGD(model.parameters(), lr=0.1)
     recorder = Recorder(model, optimizer=opt)
-    w = torch.tensor(shared.weight.data.copy())
-    b = torch.tensor(shared.bias.data.copy())
+    w = torch.tensor(shared.weight._data.copy())
+    b = torch.tensor(shared.bias._data.copy())
     with recorder:
         opt.zero_grad()
         (model(gv.tensor(x)) ** 2).sum().backward()
@@ -179,7 +180,7 @@ def test_gradient_accumulation_is_one_step_with_all_micro_batches():
             )
             losses.append(loss.item())
             loss.backward()
-        hidden = model[0](gv.tensor(x)).data.copy()
+        hidden = model[0](gv.tensor(x))._data.copy()
         opt.step()
     np.testing.assert_allclose(recorder.losses()[1], [sum(losses)], rtol=1e-6)
     np.testing.assert_allclose(recorder.activation_stats("mean")["0"], [hidden.mean()], rtol=1e-5)

@@ -131,10 +131,10 @@ def test_histograms_count_every_value_of_every_module_output(step):
 
 def test_histogram_of_values_at_the_bin_edges_and_of_non_finite_values():
     values = gv.tensor([0.0, 0.25, 0.5, 0.75, 1.0, 1.0, float("nan"), float("inf")])
-    counts, edges = histogram(values.data, 4)
+    counts, edges = histogram(values._data, 4)
     np.testing.assert_array_equal(counts, [1, 1, 1, 3])
     np.testing.assert_allclose(edges, [0, 0.25, 0.5, 0.75, 1.0])
-    counts, edges = histogram(gv.full((3,), 2.0).data, 4)
+    counts, edges = histogram(gv.full((3,), 2.0)._data, 4)
     assert counts.sum() == 3 and edges[0] < 2.0 < edges[-1]
 
 
