@@ -8,6 +8,7 @@ which equals their closed form when nothing else touches ``lr``. Call ``schedule
 
 import math
 import types
+import warnings
 
 from .optimizer import Optimizer
 
@@ -43,11 +44,26 @@ class LRScheduler:
 
     def step(self):
         """Advance one epoch (or batch) and set each group's ``lr`` to the scheduled value."""
+        if self._step_count == 1:
+            self._warn_if_before_the_optimizer()
         self._step_count += 1
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
             group["lr"] = lr
         self._last_lr = self._current_lrs()
+
+    def _warn_if_before_the_optimizer(self):
+        """PyTorch's warning for the first ``step()`` called before any ``optimizer.step()`` (a custom
+        optimizer whose own ``step`` replaces the base one cannot be told apart, and is not warned of)."""
+        optimizer = self.optimizer
+        if type(optimizer).step is Optimizer.step and not optimizer.stepped:
+            warnings.warn(
+                "Detected call of `lr_scheduler.step()` before `optimizer.step()`: call "
+                "`optimizer.step()` first, then `lr_scheduler.step()`; in this order the schedule's first "
+                "learning rate is never used",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def get_last_lr(self):
         """The learning rates set by the last ``step()``, one per parameter group."""

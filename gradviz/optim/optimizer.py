@@ -25,6 +25,7 @@ class Optimizer:
                 "but got a Tensor; pass [tensor] or model.parameters()"
             )
         self.defaults = defaults
+        self.stepped = False  # whether step() ran: a scheduler stepped before it warns, as in PyTorch
         self._step_pre_hooks = []
         self._step_post_hooks = []
         self.state = defaultdict(dict)
@@ -104,6 +105,7 @@ class Optimizer:
                 for param in group["params"]:
                     if param.grad is not None:
                         self._update_one(param, group)
+        self.stepped = True
         for hook in tuple(self._step_post_hooks):
             hook(self, (closure,), {})
         return loss

@@ -1,6 +1,7 @@
 """Learning-rate schedulers against PyTorch: every rate (and cycled momentum) at every step, to 1e-12."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -228,3 +229,24 @@ def test_state_dict_round_trip(schedule_name):
         assert [g["momentum"] for g in second_opt.param_groups] == [
             g["momentum"] for g in straight_opt.param_groups
         ]
+
+
+def test_stepping_the_scheduler_before_the_optimizer_warns_as_in_pytorch():
+    def first_steps(lib, scheduler_first):
+        param = lib.tensor([1.0], requires_grad=True)
+        optimizer = lib.optim.SGD([param], lr=0.1)
+        scheduler = lib.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+        param.sum().backward()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for step in (
+                (scheduler.step, optimizer.step) if scheduler_first else (optimizer.step, scheduler.step)
+            ):
+                step()
+            scheduler.step()
+        return [str(w.message) for w in caught if "lr_scheduler.step()" in str(w.message)]
+
+    assert len(first_steps(torch, True)) == 1 and first_steps(torch, False) == []
+    (message,) = first_steps(gv, True)
+    assert message.startswith("Detected call of `lr_scheduler.step()` before `optimizer.step()`")
+    assert first_steps(gv, False) == []
