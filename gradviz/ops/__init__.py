@@ -13,7 +13,9 @@ from .indexing import *
 from .linalg import *
 from .norms import *
 from .promotion import *
+from .rearrange import *
 from .reduction import *
+from .scatter import *
 from .shape import *
 from .unary import *
 

@@ -1,4 +1,5 @@
-"""Matrix products: matmul in its 2-D, batched, broadcast-batch and vector forms (``@``, mm, bmm).
+"""Matrix products: matmul in its 2-D, batched, broadcast-batch and vector forms (``@``, mm, bmm, mv, dot),
+outer and addmm.
 
 A vector operand is treated as a one-row (left) or one-column (right) matrix whose extra dim is dropped
 from the result, as in numpy and PyTorch. The backward multiplies by the other operand transposed (two
@@ -7,10 +8,10 @@ matmuls over transposed views, no copies), then sums away the batch dims an oper
 
 from ..autograd.function import Function
 from ..errors import DtypeError, ShapeError
-from .broadcast import sum_to
-from .shape import squeeze, unsqueeze
+from .broadcast import _reduced_axes, sum_to
+from .shape import reshape, squeeze, unsqueeze
 
-__all__ = ["matmul", "mm", "bmm"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm"]
 
 
 class Matmul(Function):
@@ -49,6 +50,54 @@ class Mm(Matmul):
 
 class Bmm(Matmul):
     pass
+
+
+class Mv(Matmul):
+    pass
+
+
+class Dot(Matmul):
+    pass
+
+
+class Addmm(Function):
+    """``beta * input + alpha * (mat1 @ mat2)``; with ``beta == 0`` the input's values are ignored (NaN
+    included), as in PyTorch."""
+
+    saved_for_input = (2, 1)
+
+    @staticmethod
+    def forward(ctx, input, mat1, mat2, beta, alpha):  # noqa: A002
+        if not input.dtype == mat1.dtype == mat2.dtype:
+            raise DtypeError(
+                f"addmm: input, mat1 and mat2 must have the same dtype, but got {input.dtype}, {mat1.dtype} "
+                f"and {mat2.dtype}; convert them first, e.g. with .double() or .float()"
+            )
+        if mat1.shape[1] != mat2.shape[0]:
+            raise _shape_error("addmm", tuple(mat1.shape), tuple(mat2.shape))
+        out_shape = (mat1.shape[0], mat2.shape[1])
+        if _reduced_axes(out_shape, input.shape) is None:
+            raise ShapeError(
+                f"addmm: input of shape {tuple(input.shape)} cannot be broadcast to the shape {out_shape} "
+                f"of mat1 @ mat2 (shapes {tuple(mat1.shape)} and {tuple(mat2.shape)})"
+            )
+        ctx.save_for_backward(mat1, mat2)
+        ctx.in_shape, ctx.beta, ctx.alpha = input.shape, beta, alpha
+        out = mat1 @ mat2
+        if alpha != 1:
+            out = out * alpha
+        return out + (input if beta == 1 else input * beta) if beta != 0 else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        mat1, mat2 = ctx.saved_tensors
+        need_input, need_1, need_2, _, _ = ctx.needs_input_grad
+        alpha = ctx.alpha
+        scaled = grad if alpha == 1 else grad * alpha
+        grad_input = sum_to(grad * ctx.beta, ctx.in_shape) if need_input else None
+        grad_1 = matmul(scaled, mat2.mT) if need_1 else None
+        grad_2 = matmul(mat1.mT, scaled) if need_2 else None
+        return grad_input, grad_1, grad_2, None, None
 
 
 def _reduce(grad, shape, vector_dim):
@@ -100,10 +149,53 @@ def bmm(input, mat2):  # noqa: A002
     return Bmm.apply(input, mat2)
 
 
+def mv(input, vec):  # noqa: A002
+    a_shape, b_shape = tuple(input._data.shape), tuple(vec._data.shape)
+    if len(a_shape) != 2 or len(b_shape) != 1 or a_shape[1] != b_shape[0]:
+        raise ShapeError(
+            f"mv: expects a 2-D matrix and a 1-D vector of matching size, but got shapes {a_shape} and "
+            f"{b_shape}; use matmul for batches"
+        )
+    return Mv.apply(input, vec)
+
+
+def dot(input, tensor):  # noqa: A002
+    a_shape, b_shape = tuple(input._data.shape), tuple(tensor._data.shape)
+    if len(a_shape) != 1 or len(b_shape) != 1 or a_shape != b_shape:
+        raise ShapeError(
+            f"dot: expects two 1-D tensors of the same length, but got shapes {a_shape} and {b_shape}; "
+            "use matmul for matrices, or (a * b).sum() for other shapes"
+        )
+    return Dot.apply(input, tensor)
+
+
+def outer(input, vec2):  # noqa: A002
+    """The outer product of two vectors: ``input[i] * vec2[j]``, with ``*``'s type promotion (as in
+    PyTorch, where outer is a broadcast multiply)."""
+    a_shape, b_shape = tuple(input._data.shape), tuple(vec2._data.shape)
+    if len(a_shape) != 1 or len(b_shape) != 1:
+        raise ShapeError(f"outer: expects two 1-D tensors, but got shapes {a_shape} and {b_shape}")
+    return reshape(input, (-1, 1)) * vec2
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):  # noqa: A002
+    a_shape, b_shape = tuple(mat1._data.shape), tuple(mat2._data.shape)
+    if len(a_shape) != 2 or len(b_shape) != 2:
+        raise ShapeError(
+            f"addmm: mat1 and mat2 must be 2-D matrices, but got shapes {a_shape} and {b_shape}; "
+            "use matmul (and +) for batches"
+        )
+    return Addmm.apply(input, mat1, mat2, beta, alpha)
+
+
 METHODS = {
     "__matmul__": matmul,
     "__rmatmul__": lambda self, other: matmul(other, self),
     "matmul": matmul,
     "mm": mm,
     "bmm": bmm,
+    "mv": mv,
+    "dot": dot,
+    "outer": outer,
+    "addmm": addmm,
 }

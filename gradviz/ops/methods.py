@@ -15,7 +15,9 @@ from . import (
     inplace,
     linalg,
     norms,
+    rearrange,
     reduction,
+    scatter,
     shape,
     unary,
 )
@@ -31,7 +33,9 @@ OP_MODULES = (
     inplace,
     linalg,
     norms,
+    rearrange,
     reduction,
+    scatter,
     shape,
     unary,
 )

@@ -116,6 +116,25 @@ RULES = {
     "clone": _PASS_THROUGH,
     "backward_hook": "the gradients pass through unchanged after the module's backward hooks saw them",
     "accumulate_grad": "adds the arriving grad into the leaf's .grad",
+    # more products, rearrangements and scatters
+    "mv": "grad_A = grad ⊗ v (outer product), grad_v = Aᵀ @ grad",
+    "dot": "grad_a = grad · b, grad_b = grad · a (grad is a scalar)",
+    "addmm": "y = β·input + α·(A @ B): grad_input = β·grad (summed where broadcast), grad_A = α·grad @ Bᵀ, "
+    "grad_B = α·Aᵀ @ grad",
+    "tril": "grad_x = tril(grad): the same lower triangle, 0 above it",
+    "triu": "grad_x = triu(grad): the same upper triangle, 0 below it",
+    "diag": "vector → matrix: grad_x = the diagonal of grad; matrix → vector: grad_x = zeros with grad on "
+    "the diagonal",
+    "repeat": "grad_x = the sum of grad over all the copies of each element",
+    "tile": "grad_x = the sum of grad over all the copies of each element",
+    "repeat_interleave": "grad_x[i] = the sum of grad over the repeats of element i",
+    "roll": "grad_x = grad rolled back by the same shifts",
+    "narrow": "grad_x = zeros with grad in the narrowed slice",
+    "scatter": "grad_x = grad, 0 where src overwrote x; grad_src = grad gathered from where each src "
+    "element was written",
+    "scatter_add": "grad_x = grad; grad_src = grad gathered at index (α·grad for index_add)",
+    "index_add": "grad_x = grad; grad_source = α · grad selected at index along dim",
+    "masked_select": "grad_x = zeros with grad put back where the mask is True",
     # comparisons and logic
     **dict.fromkeys(
         [
