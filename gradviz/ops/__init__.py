@@ -9,6 +9,7 @@ from .arithmetic import *
 from .broadcast import *
 from .comparison import *
 from .conversion import *
+from .einsum import *
 from .indexing import *
 from .linalg import *
 from .norms import *

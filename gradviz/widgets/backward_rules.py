@@ -135,6 +135,10 @@ RULES = {
     "scatter_add": "grad_x = grad; grad_src = grad gathered at index (α·grad for index_add)",
     "index_add": "grad_x = grad; grad_source = α · grad selected at index along dim",
     "masked_select": "grad_x = zeros with grad put back where the mask is True",
+    "einsum": "grad of each operand = einsum of grad with the other operands onto its subscripts "
+    "(broadcast along letters only it had; put on the diagonal for a repeated letter)",
+    "tensordot": "grad_a = grad contracted with b over b's free dims, grad_b = a contracted with grad "
+    "over a's free dims",
     # comparisons and logic
     **dict.fromkeys(
         [
