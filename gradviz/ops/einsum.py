@@ -184,7 +184,11 @@ def tensordot(a, b, dims=2):
             )
         a_dims, b_dims = list(range(len(a_shape) - dims, len(a_shape))), list(range(dims))
     else:
-        a_dims, b_dims = ([d] if isinstance(d, int) else list(d) for d in dims)
+        if len(dims) != 2 or any(isinstance(d, int) for d in dims):
+            raise TypeError(
+                f"tensordot: dims must be an int or a pair of lists of dims, e.g. ([1], [0]), got {dims!r}"
+            )
+        a_dims, b_dims = (list(d) for d in dims)
         a_dims = [normalize_dim(d, len(a_shape), "tensordot") for d in a_dims]
         b_dims = [normalize_dim(d, len(b_shape), "tensordot") for d in b_dims]
     if len(a_dims) != len(b_dims) or any(a_shape[i] != b_shape[j] for i, j in zip(a_dims, b_dims)):
