@@ -53,11 +53,21 @@ class Bmm(Matmul):
 
 
 class Mv(Matmul):
-    pass
+    expects = "a 2-D matrix and a 1-D vector of matching size"
+    hint = "use matmul for batches"
+
+    @staticmethod
+    def fits(a, b):
+        return len(a) == 2 and len(b) == 1 and a[1] == b[0]
 
 
 class Dot(Matmul):
-    pass
+    expects = "two 1-D tensors of the same length"
+    hint = "use matmul for matrices, or (a * b).sum() for other shapes"
+
+    @staticmethod
+    def fits(a, b):
+        return len(a) == 1 and a == b
 
 
 class Addmm(Function):
@@ -149,24 +159,21 @@ def bmm(input, mat2):  # noqa: A002
     return Bmm.apply(input, mat2)
 
 
-def mv(input, vec):  # noqa: A002
-    a_shape, b_shape = tuple(input._data.shape), tuple(vec._data.shape)
-    if len(a_shape) != 2 or len(b_shape) != 1 or a_shape[1] != b_shape[0]:
+def _vector_product(cls, a, b):
+    a_shape, b_shape = tuple(a._data.shape), tuple(b._data.shape)
+    if not cls.fits(a_shape, b_shape):
         raise ShapeError(
-            f"mv: expects a 2-D matrix and a 1-D vector of matching size, but got shapes {a_shape} and "
-            f"{b_shape}; use matmul for batches"
+            f"{cls.name}: expects {cls.expects}, but got shapes {a_shape} and {b_shape}; {cls.hint}"
         )
-    return Mv.apply(input, vec)
+    return cls.apply(a, b)
+
+
+def mv(input, vec):  # noqa: A002
+    return _vector_product(Mv, input, vec)
 
 
 def dot(input, tensor):  # noqa: A002
-    a_shape, b_shape = tuple(input._data.shape), tuple(tensor._data.shape)
-    if len(a_shape) != 1 or len(b_shape) != 1 or a_shape != b_shape:
-        raise ShapeError(
-            f"dot: expects two 1-D tensors of the same length, but got shapes {a_shape} and {b_shape}; "
-            "use matmul for matrices, or (a * b).sum() for other shapes"
-        )
-    return Dot.apply(input, tensor)
+    return _vector_product(Dot, input, tensor)
 
 
 def outer(input, vec2):  # noqa: A002

@@ -33,25 +33,20 @@ __all__ = [
 
 
 class Tril(Function):
+    kernel = "tril"
+
     @staticmethod
     def forward(ctx, x, diagonal):
         ctx.diagonal = diagonal
-        return array_module(x).tril(x, diagonal)
+        return getattr(array_module(x), ctx.kernel)(x, diagonal)
 
     @staticmethod
     def backward(ctx, grad):
-        return Tril.apply(grad, ctx.diagonal), None
+        return type(ctx).apply(grad, ctx.diagonal), None
 
 
-class Triu(Function):
-    @staticmethod
-    def forward(ctx, x, diagonal):
-        ctx.diagonal = diagonal
-        return array_module(x).triu(x, diagonal)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return Triu.apply(grad, ctx.diagonal), None
+class Triu(Tril):
+    kernel = "triu"
 
 
 def _diagonal_key(xp, shape, diagonal):
