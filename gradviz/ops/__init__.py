@@ -8,15 +8,15 @@ from . import methods
 from .arithmetic import *
 from .broadcast import *
 from .comparison import *
+from .contraction import *
 from .conversion import *
-from .einsum import *
 from .indexing import *
 from .linalg import *
 from .norms import *
 from .promotion import *
 from .rearrange import *
 from .reduction import *
-from .scatter import *
+from .scattering import *
 from .shape import *
 from .unary import *
 

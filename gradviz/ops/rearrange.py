@@ -161,9 +161,9 @@ def repeat(input, *sizes):  # noqa: A002
     return Repeat.apply(input, sizes)
 
 
-def tile(input, dims):  # noqa: A002
+def tile(input, *dims):  # noqa: A002
     """``repeat`` that also takes fewer sizes than dims (missing leading sizes are 1)."""
-    dims = shape_args((dims,))
+    dims = shape_args(dims)
     if min(dims, default=0) < 0:
         raise ValueError(f"tile: sizes must be non-negative, got {dims}")
     return Tile.apply(input, (1,) * (input._data.ndim - len(dims)) + dims)

@@ -1,4 +1,4 @@
-"""einsum and tensordot, and the products dot, mv, outer, addmm, against PyTorch."""
+"""einsum and tensordot (ops/contraction.py), and the products dot, mv, outer, addmm, against PyTorch."""
 
 import numpy as np
 import pytest

@@ -28,6 +28,7 @@ SAME_CALL = {
     "repeat_zero": lambda t: t.repeat(1, 0, 1),
     "tile": lambda t: t.tile((2, 1, 2)),
     "tile_fewer_dims": lambda t: t.tile((2,)),
+    "tile_varargs": lambda t: t.tile(2, 1),
     "repeat_interleave_int": lambda t: t.repeat_interleave(2, dim=1),
     "repeat_interleave_flat": lambda t: t.repeat_interleave(3),
     "repeat_interleave_negative_dim": lambda t: t.repeat_interleave(2, -1),
@@ -84,6 +85,7 @@ def test_functions_match_pytorch(device):
     check(lambda t: gv.tril(t, 1), lambda t: torch.tril(t, 1), x, device=device)
     check(lambda t: gv.triu(t, -1), lambda t: torch.triu(t, -1), x, device=device)
     check(lambda t: gv.tile(t, (2, 2)), lambda t: torch.tile(t, (2, 2)), x, device=device)
+    check(lambda t: gv.tile(t, [3]), lambda t: torch.tile(t, [3]), x, device=device)
     check(lambda t: gv.roll(t, 1, 0), lambda t: torch.roll(t, 1, 0), x, device=device)
     check(lambda t: gv.narrow(t, 0, 1, 2), lambda t: torch.narrow(t, 0, 1, 2), x, device=device)
 
