@@ -35,6 +35,8 @@ class Einsum(Function):
             )
         ctx.equation = equation
         ctx.save_for_backward(*arrays)
+        if len(arrays) == 2:  # each operand serves only the other's gradient, as in matmul
+            ctx.saved_for_input = (2, 1)
         return array_module(arrays[0]).einsum(equation, *arrays, optimize=len(arrays) > 1)
 
     @staticmethod

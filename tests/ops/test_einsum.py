@@ -219,3 +219,17 @@ def test_products_second_derivatives():
     assert gv.autograd.gradgradcheck(lambda a, x: gv.mv(a, x) ** 2, [m, v])
     assert gv.autograd.gradgradcheck(lambda x: gv.dot(x, x) ** 2, [v])
     assert gv.autograd.gradgradcheck(lambda i, a: gv.addmm(i, a, a.mT, beta=0.5, alpha=2) ** 2, [b, m])
+
+
+def test_an_in_place_write_fails_backward_only_where_the_value_is_needed():
+    a, b = gv.ones(2, 3, requires_grad=True), gv.ones(3, 2)
+    out = gv.einsum("ij,jk->ik", a, b)
+    with gv.no_grad():
+        a.add_(1)  # a's own gradient does not use a
+    out.sum().backward()
+    assert host(a.grad).tolist() == [[2.0] * 3] * 2
+    out = gv.einsum("ij,jk->ik", a, b)
+    with gv.no_grad():
+        b.mul_(2)
+    with pytest.raises(gv.errors.GraphError, match="einsum: an input it saved for backward"):
+        out.sum().backward()
