@@ -5,7 +5,15 @@ PyTorch-shaped nn/optim/data layer, a recorder and Jupyter widgets. Names follow
 """
 
 from . import autograd, data, linalg, metrics, nn, ops, optim, trace
-from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    Tensor,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import Device, cuda_is_available, device
 from .creation import (
     arange,
@@ -31,12 +39,14 @@ from .dtypes import (
     bool,  # noqa: A004
     double,
     dtype,
+    finfo,
     float,  # noqa: A004
     float16,
     float32,
     float64,
     get_default_dtype,
     half,
+    iinfo,
     int,  # noqa: A004
     int8,
     int16,
@@ -48,9 +58,10 @@ from .dtypes import (
 )
 from .io import load, save
 from .ops import *  # noqa: F403 - the op functions: gradviz.exp, gradviz.matmul, ...
-from .random import Generator, manual_seed
+from .random import Generator, initial_seed, manual_seed, seed
 from .runner import Runner
 from .summary import Summary, summary
+from .tensor_info import is_floating_point, is_tensor, numel
 
 __version__ = "0.1.0"
 

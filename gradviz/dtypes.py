@@ -1,5 +1,7 @@
 """Tensor dtypes: thin named wrappers over numpy dtypes, printed the PyTorch way (``gradviz.float32``)."""
 
+import builtins
+
 import numpy as np
 
 
@@ -73,3 +75,45 @@ def set_default_dtype(d):
     if not d.is_floating_point:
         raise TypeError(f"set_default_dtype: only floating point dtypes can be the default, got {d}")
     _default[0] = d
+
+
+class finfo:  # noqa: N801 - PyTorch's name
+    """Machine limits of a floating dtype (``torch.finfo``): ``bits``, ``eps``, ``max``, ``min``, ``tiny``
+    (= ``smallest_normal``), ``resolution`` and ``dtype`` (its name). ``finfo()`` describes the default
+    dtype."""
+
+    def __init__(self, type=None):  # noqa: A002 - PyTorch's name
+        d = get_default_dtype() if type is None else as_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError(f"finfo() requires a floating point dtype, got {d}; use gradviz.iinfo for it")
+        info = np.finfo(d.numpy)
+        self.bits = builtins.int(info.bits)
+        self.eps = builtins.float(info.eps)
+        self.max = builtins.float(info.max)
+        self.min = builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = builtins.float(info.resolution)
+        self.dtype = d.name
+
+    def __repr__(self):
+        fields = ("resolution", "min", "max", "eps", "smallest_normal", "tiny")
+        values = ", ".join(f"{name}={getattr(self, name):g}" for name in fields)
+        return f"finfo({values}, dtype={self.dtype})"
+
+
+class iinfo:  # noqa: N801 - PyTorch's name
+    """Limits of an integer dtype (``torch.iinfo``): ``bits``, ``max``, ``min`` and ``dtype`` (its name)."""
+
+    def __init__(self, type):  # noqa: A002 - PyTorch's name
+        d = as_dtype(type)
+        if d.numpy.kind not in "iu":
+            hint = "; use gradviz.finfo for it" if d.is_floating_point else ""
+            raise TypeError(f"iinfo() requires an integer dtype, got {d}{hint}")
+        info = np.iinfo(d.numpy)
+        self.bits = builtins.int(info.bits)
+        self.max = builtins.int(info.max)
+        self.min = builtins.int(info.min)
+        self.dtype = d.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

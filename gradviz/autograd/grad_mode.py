@@ -70,3 +70,44 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
     def __call__(self, fn):
         state.enabled = self.prev
         return super().__call__(fn)
+
+
+_inference = [False]
+
+
+class inference_mode(_GradModeContext):  # noqa: N801
+    """``torch.inference_mode``: here the same as ``no_grad()`` (gradviz has no separate inference
+    tensors). ``inference_mode(False)`` turns recording back on, as in PyTorch. It works as a context
+    manager and as a decorator, with or without parentheses (``@inference_mode``)."""
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # used bare as a decorator: ``mode`` is the function
+
+    def __init__(self, mode=True):
+        super().__init__(not mode)
+
+    def __enter__(self):
+        self.prev_inference = _inference[0]
+        _inference[0] = not self.mode
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        _inference[0] = self.prev_inference
+        return super().__exit__(*exc)
+
+    def __call__(self, fn):
+        inference = not self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(inference):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def is_inference_mode_enabled():
+    """True inside ``inference_mode()`` (and not inside a nested ``inference_mode(False)``)."""
+    return _inference[0]

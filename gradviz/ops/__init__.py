@@ -16,6 +16,7 @@ from .norms import *
 from .promotion import *
 from .rearrange import *
 from .reduction import *
+from .sampling import *
 from .scattering import *
 from .shape import *
 from .unary import *
