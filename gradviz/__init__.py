@@ -14,6 +14,7 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
+from .autograd.printing import get_printoptions, set_printoptions
 from .backend import Device, cuda_is_available, device
 from .creation import (
     arange,

@@ -14,6 +14,7 @@ import numpy as np
 from .. import backend
 from ..dtypes import from_numpy_dtype, get_default_dtype
 from ..errors import DtypeError, GraphError
+from . import printing
 from .grad_mode import state as grad_state
 
 _ids = itertools.count()
@@ -163,18 +164,30 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self):
+        """PyTorch's print (see ``gradviz.set_printoptions``): dtype shown unless it is the default,
+        int64 or bool, device unless cpu, then grad_fn or requires_grad."""
         host = backend.to_host(self._data)
-        extras = []
+        suffixes = []
         if self.device.type != "cpu":
-            extras.append(f"device='{self.device}'")
-        if host.dtype.name not in ("float32", "int64", "bool"):
-            extras.append(f"dtype={self.dtype}")
+            suffixes.append(f"device='{self.device}'")
+        shown_dtype = self.dtype
+        if host.size == 0:
+            if host.ndim != 1:
+                suffixes.append(f"size={tuple(host.shape)}")
+            if shown_dtype == get_default_dtype():
+                shown_dtype = None
+        else:
+            if not printing.options.edgeitems:
+                suffixes.append(f"size={tuple(host.shape)}")
+            if shown_dtype.name in ("int64", "bool") or shown_dtype == get_default_dtype():
+                shown_dtype = None
+        if shown_dtype is not None:
+            suffixes.append(f"dtype={shown_dtype}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
+            suffixes.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
-            extras.append("requires_grad=True")
-        body = np.array2string(host, separator=", ", prefix="tensor(", precision=4)
-        return "tensor(" + ", ".join([body] + extras) + ")"
+            suffixes.append("requires_grad=True")
+        return printing.with_suffixes("tensor(" + printing.tensor_str(host, len("tensor(")), suffixes, 7)
 
     def __deepcopy__(self, memo):
         """A new leaf with its own id and a copy of the data (models are deep-copied, e.g. Transformer
