@@ -5,15 +5,8 @@ PyTorch-shaped nn/optim/data layer, a recorder and Jupyter widgets. Names follow
 """
 
 from . import autograd, data, linalg, metrics, nn, ops, optim, trace
-from .autograd import (
-    Tensor,
-    enable_grad,
-    inference_mode,
-    is_grad_enabled,
-    is_inference_mode_enabled,
-    no_grad,
-    set_grad_enabled,
-)
+from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.grad_mode import inference_mode, is_inference_mode_enabled
 from .autograd.printing import get_printoptions, set_printoptions
 from .backend import Device, cuda_is_available, device
 from .creation import (

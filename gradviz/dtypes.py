@@ -92,7 +92,7 @@ class finfo:  # noqa: N801 - PyTorch's name
         self.max = builtins.float(info.max)
         self.min = builtins.float(info.min)
         self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
-        self.resolution = builtins.float(info.resolution)
+        self.resolution = 10.0 ** -builtins.int(info.precision)  # 10**-precision, as PyTorch reports it
         self.dtype = d.name
 
     def __repr__(self):
