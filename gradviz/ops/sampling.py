@@ -172,7 +172,7 @@ class Multinomial(Function):
         rows, k = p.shape
         draw = rng(generator)
         device = backend.device_of(probs)
-        if replacement:
+        if replacement or num_samples == 1:  # one draw is the same either way (a language model's next token)
             index = _inverse_cdf(xp, p, backend.to_device(draw.random((rows, num_samples)), device))
         else:
             # The exponential race: p / Exp(1) ranks categories in the order of sampling without
