@@ -78,8 +78,8 @@ def test_initial_seed_and_seed():
     assert gv.seed() != drawn  # non-deterministic
     gv.manual_seed(123)
     np.testing.assert_array_equal(host(gv.rand(3)), host(first))
-    g = gv.Generator()
-    assert isinstance(g.initial_seed(), int)
+    g = gv.Generator(device="cpu")  # torch.Generator's argument
+    assert isinstance(g.initial_seed(), int) and isinstance(gv.Generator("cpu").initial_seed(), int)
     assert g.manual_seed(5) is g and g.initial_seed() == 5
 
 
@@ -249,6 +249,9 @@ def test_bernoulli_from_the_tensor(device):
     assert values[:, 0].max() == 0 and values[:, 4].min() == 1
     gv.manual_seed(1)
     np.testing.assert_array_equal(host(p.bernoulli()), values)
+    q = gv.full((3,), 0.5, device=device, requires_grad=True)
+    gv.bernoulli(q).sum().backward()  # as torch's BernoulliBackward: a sample's gradient is zero
+    np.testing.assert_array_equal(host(q.grad), np.zeros(3))
 
 
 def test_bernoulli_with_p_and_in_place(device):
