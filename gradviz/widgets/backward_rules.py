@@ -46,6 +46,10 @@ RULES = {
     "minimum": "grad goes to whichever of a, b is smaller (split evenly on ties)",
     "where": "grad_a = grad where cond, grad_b = grad where not cond; cond gets none",
     "dropout": "grad_x = grad · mask / (1 - p): the same units dropped, the same scaling",
+    "normal": "grad_mean = 0, grad_std = 0: a sample does not carry gradient back (as in PyTorch); "
+    "write mean + std · randn_like(mean) to differentiate through it",
+    "bernoulli": "grad_p = 0: a 0/1 sample does not carry gradient back to its probabilities (as in PyTorch)",
+    "multinomial": _NOT_DIFFERENTIABLE,
     # softmax family and losses
     "softmax": "grad_x = y · (grad - Σ(grad · y)) along dim, y the softmax output",
     "softmax_backward": "the derivative of y · (grad - Σ(grad · y)): the second-order part of softmax",
