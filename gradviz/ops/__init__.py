@@ -17,6 +17,7 @@ from .promotion import *
 from .rearrange import *
 from .reduction import *
 from .sampling import *
+from .scan import *
 from .scattering import *
 from .shape import *
 from .unary import *

@@ -143,6 +143,9 @@ RULES = {
     "(broadcast along letters only it had; put on the diagonal for a repeated letter)",
     "tensordot": "grad_a = grad contracted with b over b's free dims, grad_b = a contracted with grad "
     "over a's free dims",
+    # scans, sorting and totals
+    "cumsum": "grad_x = the cumulative sum of grad taken from the far end (each x_i feeds every later sum)",
+    "cumprod": "grad_x_i = Σ_{j≥i} grad_j · out_j / x_i (where x has zeros: the same sum, without dividing)",
     # comparisons and logic
     **dict.fromkeys(
         [
