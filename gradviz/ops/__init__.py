@@ -20,6 +20,7 @@ from .sampling import *
 from .scan import *
 from .scattering import *
 from .shape import *
+from .sorting import *
 from .unary import *
 
 __all__ = [name for name, value in dict(globals()).items() if callable(value) and not name.startswith("_")]

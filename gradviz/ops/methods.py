@@ -23,6 +23,7 @@ from . import (
     scan,
     scattering,
     shape,
+    sorting,
     unary,
 )
 
@@ -45,6 +46,7 @@ OP_MODULES = (
     scan,
     scattering,
     shape,
+    sorting,
     unary,
 )
 

@@ -146,6 +146,11 @@ RULES = {
     # scans, sorting and totals
     "cumsum": "grad_x = the cumulative sum of grad taken from the far end (each x_i feeds every later sum)",
     "cumprod": "grad_x_i = Σ_{j≥i} grad_j · out_j / x_i (where x has zeros: the same sum, without dividing)",
+    "sort": "grad_x = each sorted value's grad put back at the position it came from",
+    "topk": "grad_x = each top-k value's grad put back at its position, 0 for the elements not picked",
+    "median": "grad_x = grad at the median's position (with dim: the index returned; without: split evenly "
+    "among the elements equal to the median)",
+    **dict.fromkeys(["argsort", "unique"], _NOT_DIFFERENTIABLE),
     # comparisons and logic
     **dict.fromkeys(
         [

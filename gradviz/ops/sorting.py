@@ -1,0 +1,185 @@
+"""Sorting along a dim: sort, argsort, topk, median, unique.
+
+``sort``, ``topk`` and ``median(x, dim)`` are one ``Function`` family: a stable sort gives the order of
+the elements along ``dim``, each op keeps the part of it it returns (all of it, the first ``k``, the
+median position), and the values are taken along the dim at those indices. The backward puts each
+value's gradient back at the position it came from (``IndexPutAdd``, whose backward is indexing again,
+so second derivatives flow). ``median(x)`` over every element splits its gradient evenly among the
+elements equal to the median, as PyTorch does (``max(x)``'s rule).
+
+Order is always stable: equal elements keep their input order (descending too), NaN sorts above every
+number, as in PyTorch. PyTorch promises that order only for ``stable=True``; with ``stable=False`` and
+in ``topk`` its tie order is unspecified, and gradviz gives the stable one.
+"""
+
+from collections import namedtuple
+
+from ..autograd.function import Function
+from ..backend import array_module
+from ..errors import IndexOutOfRangeError, ShapeError
+from .arguments import normalize_dim
+from .indexing import IndexPutAdd, _along_dim_key
+from .reduction import Max, remember_reduction
+from .shape import unsqueeze
+
+__all__ = ["sort", "argsort", "topk", "median", "unique"]
+
+sort_result = namedtuple("sort", ["values", "indices"])
+topk_result = namedtuple("topk", ["values", "indices"])
+median_result = namedtuple("median", ["values", "indices"])
+
+
+def _order(xp, x, dim, descending):
+    """int64 indices that sort ``x`` along ``dim``, stably (ties keep their input order either way)."""
+    if not descending:
+        return xp.argsort(x, axis=dim, kind="stable").astype("int64", copy=False)
+    # reverse, sort ascending, reverse back: the largest first, and ties again in input order
+    ascending = xp.argsort(xp.flip(x, axis=dim), axis=dim, kind="stable").astype("int64", copy=False)
+    return (x.shape[dim] - 1) - xp.flip(ascending, axis=dim)
+
+
+def _median_index(xp, x, order, dim):
+    """The index (size 1 along ``dim``) of the lower median of each slice; of its first NaN if it has any
+    (the median is then NaN, as in PyTorch)."""
+    size = x.shape[dim]
+    nans = (x != x).sum(axis=dim, keepdims=True)
+    position = xp.where(nans > 0, size - nans, (size - 1) // 2)
+    return xp.take_along_axis(order, position, axis=dim)
+
+
+class Sort(Function):
+    """Values and int64 indices of ``x`` in sorted order along ``dim``; each value's gradient goes back
+    to the position it came from."""
+
+    @staticmethod
+    def forward(ctx, x, dim, descending, k, keepdim):
+        xp = array_module(x)
+        index = ctx.select(xp, x, _order(xp, x, dim, descending), dim, k)
+        ctx.in_shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        ctx.key = _along_dim_key(xp, index, dim, index.shape)
+        values = xp.take_along_axis(x, index, axis=dim)
+        return (values, index) if keepdim else (values.squeeze(dim), index.squeeze(dim))
+
+    @staticmethod
+    def select(xp, x, order, dim, k):
+        return order
+
+    @staticmethod
+    def backward(ctx, grad, _indices_grad):
+        grad = grad if ctx.keepdim else unsqueeze(grad, ctx.dim)
+        return IndexPutAdd.apply(grad, ctx.in_shape, ctx.key, False), None, None, None, None
+
+
+class Topk(Sort):
+    @staticmethod
+    def select(xp, x, order, dim, k):
+        return order[(slice(None),) * dim + (slice(0, k),)]
+
+
+class MedianDim(Sort):
+    name = "median"
+
+    @staticmethod
+    def select(xp, x, order, dim, k):
+        return _median_index(xp, x, order, dim)
+
+
+class Median(Max):
+    """The lower median of every element; the gradient is split evenly among the elements equal to it
+    (among the NaNs when it is NaN), inherited from ``max(x)``."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        remember_reduction(ctx, x, dims, keepdim)
+        xp = array_module(x)
+        flat = x.reshape(-1)
+        if flat.size == 0:
+            ctx.out = xp.full((), xp.nan, dtype=x.dtype)  # PyTorch's median of nothing
+        else:
+            index = _median_index(xp, flat, _order(xp, flat, 0, False), 0)
+            ctx.out = flat[index].reshape(())
+        ctx.save_for_backward(x)
+        return ctx.out
+
+
+class Argsort(Function):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, dim, descending):
+        return _order(array_module(x), x.reshape(1) if x.ndim == 0 else x, dim, descending).reshape(x.shape)
+
+
+class Unique(Function):
+    """The distinct elements (or slices along ``dim``) in ascending order; NaNs are not merged, as in
+    PyTorch."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, return_inverse, return_counts, dim):
+        xp = array_module(x)
+        nan_kwarg = {"equal_nan": False} if x.dtype.kind == "f" else {}
+        values, inverse, counts = xp.unique(x, return_inverse=True, return_counts=True, axis=dim, **nan_kwarg)
+        inverse = inverse.astype("int64", copy=False).reshape(x.shape if dim is None else (-1,))
+        extra = (inverse,) * return_inverse + (counts.astype("int64", copy=False),) * return_counts
+        return (values, *extra) if extra else values
+
+
+def _along(cls, input, dim, descending, k, keepdim, op):  # noqa: A002
+    """Apply a ``Sort``-family op along ``dim``; a 0-d input is sorted as one element."""
+    ndim = input._data.ndim
+    dim = normalize_dim(dim, ndim, op)
+    if ndim == 0:
+        values, indices = cls.apply(input.reshape(1), 0, descending, k, True)
+        return values.reshape(()), indices.reshape(())
+    return cls.apply(input, dim, descending, k, keepdim)
+
+
+def sort(input, dim=-1, descending=False, *, stable=False):  # noqa: A002 - PyTorch's argument names
+    """``(values, indices)`` of ``input`` sorted along ``dim``; always stable (``stable`` is accepted)."""
+    return sort_result(*_along(Sort, input, dim, descending, None, True, "sort"))
+
+
+def argsort(input, dim=-1, descending=False, *, stable=False):  # noqa: A002
+    """The int64 indices that sort ``input`` along ``dim`` (stably)."""
+    dim = normalize_dim(dim, input._data.ndim, "argsort")
+    return Argsort.apply(input, dim, descending)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) elements along ``dim``;
+    always in sorted order, ties in input order."""
+    shape = tuple(input._data.shape)
+    size = shape[normalize_dim(dim, len(shape), "topk")] if shape else 1
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= size:
+        raise IndexOutOfRangeError(
+            f"topk: k ({k!r}) is out of range for dimension {dim} of size {size} (tensor of shape {shape}); "
+            f"k must be an int in 0..{size}"
+        )
+    return topk_result(*_along(Topk, input, dim, largest, k, True, "topk"))
+
+
+def median(input, dim=None, keepdim=False):  # noqa: A002
+    """``median(x)``: the lower median of every element; ``median(x, dim)``: ``(values, indices)`` of
+    each slice's lower median. A slice with a NaN has median NaN, as in PyTorch."""
+    shape = tuple(input._data.shape)
+    if dim is None:
+        return Median.apply(input, tuple(range(len(shape))), False)
+    if shape and shape[normalize_dim(dim, len(shape), "median")] == 0:
+        raise ShapeError(
+            f"median: dimension {dim} of the input (shape {shape}) has size 0, so it has no median; "
+            "reduce a non-empty dim"
+        )
+    return median_result(*_along(MedianDim, input, dim, False, None, keepdim, "median"))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """The distinct elements of ``input`` (``dim``: its distinct slices along ``dim``), ascending (always
+    sorted, which PyTorch allows for ``sorted=False``), with the inverse indices and counts on request."""
+    if dim is not None:
+        dim = normalize_dim(dim, input._data.ndim, "unique")
+    return Unique.apply(input, return_inverse, return_counts, dim)
+
+
+METHODS = {name: globals()[name] for name in __all__}
