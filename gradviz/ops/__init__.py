@@ -21,6 +21,7 @@ from .scan import *
 from .scattering import *
 from .shape import *
 from .sorting import *
+from .totals import *
 from .unary import *
 
 __all__ = [name for name, value in dict(globals()).items() if callable(value) and not name.startswith("_")]

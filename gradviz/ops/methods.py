@@ -24,6 +24,7 @@ from . import (
     scattering,
     shape,
     sorting,
+    totals,
     unary,
 )
 
@@ -47,6 +48,7 @@ OP_MODULES = (
     scattering,
     shape,
     sorting,
+    totals,
     unary,
 )
 

@@ -150,7 +150,8 @@ RULES = {
     "topk": "grad_x = each top-k value's grad put back at its position, 0 for the elements not picked",
     "median": "grad_x = grad at the median's position (with dim: the index returned; without: split evenly "
     "among the elements equal to the median)",
-    **dict.fromkeys(["argsort", "unique"], _NOT_DIFFERENTIABLE),
+    "nansum": "grad_x = grad broadcast back over the summed dimensions, 0 where x is NaN",
+    **dict.fromkeys(["argsort", "count_nonzero", "unique"], _NOT_DIFFERENTIABLE),
     # comparisons and logic
     **dict.fromkeys(
         [
