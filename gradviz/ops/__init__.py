@@ -5,17 +5,21 @@ neural-network ops (conv2d, losses, normalisation...) are reached through ``grad
 """
 
 from . import methods
+from .activation import log_softmax, softmax
 from .arithmetic import *
 from .broadcast import *
 from .comparison import *
 from .contraction import *
 from .conversion import *
+from .elementary import *
 from .indexing import *
 from .linalg import *
 from .norms import *
+from .pointwise import *
 from .promotion import *
 from .rearrange import *
 from .reduction import *
+from .rounding import *
 from .sampling import *
 from .scan import *
 from .scattering import *

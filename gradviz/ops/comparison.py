@@ -1,5 +1,5 @@
-"""Comparisons and logical tests: eq, ne, lt, le, gt, ge, isnan, isinf, isfinite, logical_*, all, any,
-and the bitwise ``~ & | ^`` of bool and integer tensors.
+"""Comparisons and logical tests: eq, ne, lt, le, gt, ge, isclose, allclose, isnan, isinf, isfinite,
+logical_*, all, any, and the bitwise ``~ & | ^`` of bool and integer tensors.
 
 Their outputs are bool (or integer) tensors, which never require grad; they are still ``Function``s
 (with ``differentiable = False``) so that every call is an op the engine reports. Comparisons compare
@@ -13,6 +13,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import array_module
+from ..dtypes import get_default_dtype
 from ..errors import DtypeError
 from .promotion import promote
 from .reduction import reduction_dims
@@ -24,6 +25,8 @@ __all__ = [
     "le",
     "gt",
     "ge",
+    "isclose",
+    "allclose",
     "isnan",
     "isinf",
     "isfinite",
@@ -59,6 +62,27 @@ Lt = _op("lt", lambda xp, a, b: xp.less(*promote(a, b)))
 Le = _op("le", lambda xp, a, b: xp.less_equal(*promote(a, b)))
 Gt = _op("gt", lambda xp, a, b: xp.greater(*promote(a, b)))
 Ge = _op("ge", lambda xp, a, b: xp.greater_equal(*promote(a, b)))
+
+
+def _isclose(xp, a, b, rtol, atol, equal_nan):
+    """PyTorch's formula: equal, or a finite ``|a - b| <= atol + rtol·|b|`` computed in the inputs' dtype
+    (the default dtype for bool; a tolerance times an integer tensor is in the default dtype)."""
+    close = a == b
+    if equal_nan and a.dtype.kind == "f":
+        close |= xp.isnan(a) & xp.isnan(b)
+    if rtol == 0 and atol == 0:
+        return close
+    floating = get_default_dtype().numpy
+    if a.dtype.kind == "b":
+        a, b = a.astype(floating), b.astype(floating)
+    allowed = xp.abs(rtol * (b if b.dtype.kind == "f" else b.astype(floating))) + atol
+    error = xp.abs(a - b)
+    if error.dtype.kind != "f":
+        allowed, error = allowed.astype(floating, copy=False), error.astype(floating)
+    return close | (xp.isfinite(error) & (error <= allowed))
+
+
+Isclose = _op("isclose", _isclose)
 Isnan = _op("isnan", lambda xp, a: xp.isnan(a))
 Isinf = _op("isinf", lambda xp, a: xp.isinf(a))
 Isfinite = _op("isfinite", lambda xp, a: xp.isfinite(a))
@@ -96,6 +120,30 @@ def gt(input, other):  # noqa: A002
 
 def ge(input, other):  # noqa: A002
     return Ge.apply(input, other)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+    for name, value in (("input", input), ("other", other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"isclose(): argument '{name}' must be Tensor, not {type(value).__name__} (as in PyTorch); "
+                "wrap a number in gradviz.tensor(...)"
+            )
+    if input.dtype != other.dtype:
+        raise DtypeError(
+            f"isclose: input and other must have one dtype (as in PyTorch), got {input.dtype} and "
+            f"{other.dtype} (shapes {tuple(input.shape)} and {tuple(other.shape)}); convert one with "
+            ".to(other.dtype)"
+        )
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise ValueError(f"isclose: {name} must be greater than or equal to zero, but got {value}")
+    return Isclose.apply(input, other, rtol, atol, equal_nan)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+    """Whether every element of ``isclose`` holds, as a Python bool."""
+    return all(isclose(input, other, rtol, atol, equal_nan)).item()
 
 
 def isnan(input):  # noqa: A002

@@ -152,6 +152,30 @@ RULES = {
     "among the elements equal to the median)",
     "nansum": "grad_x = grad broadcast back over the summed dimensions, 0 where x is NaN",
     **dict.fromkeys(["argsort", "count_nonzero", "unique"], _NOT_DIFFERENTIABLE),
+    # more elementwise math, rounding and pointwise combinations
+    "log1p": "grad_x = grad / (1 + x)",
+    "expm1": "grad_x = grad · (y + 1) = grad · exp(x)",
+    "log2": "grad_x = grad / (x · ln 2)",
+    "log10": "grad_x = grad / (x · ln 10)",
+    "reciprocal": "grad_x = -grad · y² = -grad / x²",
+    "rsqrt": "grad_x = -grad · y³ / 2 = -grad / (2·x^(3/2))",
+    "tan": "grad_x = grad · (1 + tan²(x))",
+    "sinh": "grad_x = grad · cosh(x)",
+    "cosh": "grad_x = grad · sinh(x)",
+    "atan2": "grad_a = grad · b / (a² + b²), grad_b = -grad · a / (a² + b²)",
+    **dict.fromkeys(
+        ["floor", "ceil", "round", "trunc", "sign"],
+        "grad_x = 0: the output is a step function of x, flat wherever it is differentiable",
+    ),
+    "fmod": "grad_a = grad, grad_b = -grad · trunc(a / b)",
+    "remainder": "grad_a = grad, grad_b = -grad · floor(a / b)",
+    "clamp_min": "grad_x = grad where x ≥ min, else 0 (a tensor min gets grad where it was chosen)",
+    "clamp_max": "grad_x = grad where x ≤ max, else 0 (a tensor max gets grad where it was chosen)",
+    "lerp": "grad_input = grad · (1 - w), grad_end = grad · w, grad_w = grad · (end - input)",
+    "addcmul": "grad_input = grad, grad_t1 = grad · value · t2, grad_t2 = grad · value · t1",
+    "addcdiv": "grad_input = grad, grad_t1 = grad · value / t2, grad_t2 = -grad · value · t1 / t2²",
+    "nan_to_num": "grad_x = grad where x is finite, 0 where a NaN or infinity was replaced",
+    "isclose": _NOT_DIFFERENTIABLE,
     # comparisons and logic
     **dict.fromkeys(
         [

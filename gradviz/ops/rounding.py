@@ -1,0 +1,178 @@
+"""Rounding and integer division: floor, ceil, round, trunc, sign, fmod, remainder (``%``).
+
+As in PyTorch: floor, ceil, round and trunc return an integer tensor unchanged (a copy) and refuse bool;
+sign keeps the dtype (bool stays bool) and gives 0 for NaN; round goes half to even (``round(2.5) = 2``);
+their gradient is zero everywhere. ``fmod`` takes the sign of the dividend (C's ``fmod``), ``remainder``
+the sign of the divisor (Python's ``%``); their gradients are ``grad`` for the dividend and
+``-grad · trunc(a / b)`` (fmod) or ``-grad · floor(a / b)`` (remainder) for the divisor. Integer
+division by zero raises, as in PyTorch.
+"""
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor, wrap
+from ..backend import array_module
+from ..errors import DtypeError
+from .broadcast import sum_to
+from .promotion import WEAK, cast, result_dtype
+
+__all__ = ["floor", "ceil", "round", "trunc", "fix", "sign", "fmod", "remainder"]
+
+
+def _zero_gradient(ctx, grad):
+    """The derivative of a step function: 0 (a constant, as PyTorch's ``zeros_like(grad)``)."""
+    return wrap(array_module(grad._data).zeros_like(grad._data))
+
+
+def _stepwise(name, kernel):
+    """An op that rounds to integers: ``kernel(xp, x)`` on floats, a copy of an integer tensor."""
+
+    def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise DtypeError(
+                f"{name}: not defined for bool tensors (as in PyTorch), got shape {tuple(x.shape)} bool; "
+                "convert first, e.g. x.float()"
+            )
+        return kernel(array_module(x), x) if x.dtype.kind == "f" else x.copy()
+
+    return type(
+        name.title(),
+        (Function,),
+        {"name": name, "forward": staticmethod(forward), "backward": staticmethod(_zero_gradient)},
+    )
+
+
+Floor = _stepwise("floor", lambda xp, x: xp.floor(x))
+Ceil = _stepwise("ceil", lambda xp, x: xp.ceil(x))
+Trunc = _stepwise("trunc", lambda xp, x: xp.trunc(x))
+
+
+class Round(Function):
+    """Half to even, to ``decimals`` places as PyTorch computes it: ``rint(x · 10^d) / 10^d``, or
+    ``rint(x / 10^-d) · 10^-d`` for negative ``d``, in the input's dtype."""
+
+    backward = staticmethod(_zero_gradient)
+
+    @staticmethod
+    def forward(ctx, x, decimals):
+        xp = array_module(x)
+        if x.dtype.kind != "f":
+            if x.dtype.kind == "b" or decimals:
+                raise DtypeError(
+                    f"round: not defined for {x.dtype.name} tensors"
+                    f"{' with decimals' if decimals else ''} (as in PyTorch), got shape {tuple(x.shape)}; "
+                    "convert first, e.g. x.float()"
+                )
+            return x.copy()
+        if decimals > 0:
+            scale = 10.0**decimals
+            return xp.rint(x * scale) / scale
+        if decimals < 0:
+            scale = 10.0**-decimals
+            return xp.rint(x / scale) * scale
+        return xp.rint(x)
+
+
+class Sign(Function):
+    """-1, 0 or 1 in the input's dtype (0 for NaN and for ±0; bool stays bool), as PyTorch."""
+
+    backward = staticmethod(_zero_gradient)
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype.kind == "b":
+            return x.copy()
+        return (x > 0).astype(x.dtype) - (x < 0)
+
+
+class Fmod(Function):
+    """``a - trunc(a / b) · b``: the sign of the dividend."""
+
+    rounding = "trunc"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = array_module(b if a.__class__ in WEAK else a)
+        dtype = result_dtype(a, b)
+        x, y = cast(dtype, a, b)
+        if dtype.kind == "b":
+            raise DtypeError(
+                f"{ctx.name}: not defined for bool tensors (as in PyTorch); convert first, e.g. .int()"
+            )
+        if dtype.kind != "f" and xp.any(y == 0):
+            raise ZeroDivisionError("integer division by zero (PyTorch raises ZeroDivisionError too)")
+        ctx.save_for_backward(a, b)
+        if ctx.rounding == "trunc":
+            return xp.fmod(x, y)
+        if dtype.kind != "f":
+            return xp.remainder(x, y)
+        # PyTorch's float kernel: fmod, moved into the divisor's sign; a zero keeps fmod's sign
+        mod = xp.fmod(x, y)
+        return xp.where((mod != 0) & ((y < 0) != (mod < 0)), mod + y, mod)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = sum_to(grad, a._data.shape) if need_a else None
+        gb = None
+        if need_b:
+            quotient = trunc(a / b) if ctx.rounding == "trunc" else floor(a / b)
+            gb = sum_to(-grad * quotient, b._data.shape)
+        return ga, gb
+
+
+class Remainder(Fmod):
+    """``a - floor(a / b) · b``: the sign of the divisor, as Python's ``%``."""
+
+    rounding = "floor"
+
+
+def floor(input):  # noqa: A002 - PyTorch's argument names
+    return Floor.apply(input)
+
+
+def ceil(input):  # noqa: A002
+    return Ceil.apply(input)
+
+
+def round(input, *, decimals=0):  # noqa: A001, A002
+    if not isinstance(decimals, int) or isinstance(decimals, bool):
+        raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
+    return Round.apply(input, decimals)
+
+
+def trunc(input):  # noqa: A002
+    return Trunc.apply(input)
+
+
+fix = trunc
+
+
+def sign(input):  # noqa: A002
+    return Sign.apply(input)
+
+
+def fmod(input, other):  # noqa: A002
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"fmod(): argument 'input' must be Tensor, not {type(input).__name__} (as in PyTorch); "
+            "wrap the number in gradviz.tensor(...)"
+        )
+    return Fmod.apply(input, other)
+
+
+def remainder(input, other):  # noqa: A002
+    """``input`` may be a number when ``other`` is a tensor (``5 % x``)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(
+            f"remainder(): expected a Tensor for input or other, got {type(input).__name__} and "
+            f"{type(other).__name__}; for two numbers use Python's %"
+        )
+    return Remainder.apply(input, other)
+
+
+METHODS = {
+    **{name: globals()[name] for name in __all__},
+    "__mod__": remainder,
+    "__rmod__": lambda self, other: remainder(other, self),
+}
