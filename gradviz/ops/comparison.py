@@ -66,20 +66,17 @@ Ge = _op("ge", lambda xp, a, b: xp.greater_equal(*promote(a, b)))
 
 def _isclose(xp, a, b, rtol, atol, equal_nan):
     """PyTorch's formula: equal, or a finite ``|a - b| <= atol + rtol·|b|`` computed in the inputs' dtype
-    (the default dtype for bool; a tolerance times an integer tensor is in the default dtype)."""
+    (integer and bool inputs in the default dtype, so that uint8's ``0 - 1`` does not wrap around)."""
     close = a == b
     if equal_nan and a.dtype.kind == "f":
         close |= xp.isnan(a) & xp.isnan(b)
     if rtol == 0 and atol == 0:
         return close
-    floating = get_default_dtype().numpy
-    if a.dtype.kind == "b":
+    if a.dtype.kind != "f":
+        floating = get_default_dtype().numpy
         a, b = a.astype(floating), b.astype(floating)
-    allowed = xp.abs(rtol * (b if b.dtype.kind == "f" else b.astype(floating))) + atol
     error = xp.abs(a - b)
-    if error.dtype.kind != "f":
-        allowed, error = allowed.astype(floating, copy=False), error.astype(floating)
-    return close | (xp.isfinite(error) & (error <= allowed))
+    return close | (xp.isfinite(error) & (error <= xp.abs(rtol * b) + atol))
 
 
 Isclose = _op("isclose", _isclose)

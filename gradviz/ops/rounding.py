@@ -50,7 +50,9 @@ class Round(Function):
     """Half to even, to ``decimals`` places as PyTorch computes it: ``rint(x · 10^d) / 10^d``, or
     ``rint(x / 10^-d) · 10^-d`` for negative ``d``, in the input's dtype."""
 
-    backward = staticmethod(_zero_gradient)
+    @staticmethod
+    def backward(ctx, grad):
+        return _zero_gradient(ctx, grad), None
 
     @staticmethod
     def forward(ctx, x, decimals):
