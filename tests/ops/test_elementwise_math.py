@@ -290,8 +290,9 @@ def test_lerp_with_a_tensor_weight(device):
     a, b, w = sample((2, 1, 3)), sample((4, 1)), rng.uniform(-0.2, 1.2, (4, 3))
     check(gv.lerp, torch.lerp, a, b, w, device=device)
     check(lambda x, y, z: x.lerp(y, z), torch.lerp, a, b, np.array(0.7), device=device)
-    end = sample((5,))
-    assert gv.lerp(gv.tensor(sample((5,))), gv.tensor(end), 1.0).tolist() == end.tolist()  # exactly end
+    start, end = gv.tensor(sample((200,))), sample((200,))
+    assert gv.lerp(start, gv.tensor(end), 1.0).tolist() == end.tolist()  # exactly end, as PyTorch gives
+    assert gv.lerp(start, gv.tensor(end), gv.ones(200, dtype=gv.float64)).tolist() == end.tolist()
 
 
 def test_lerp_dtypes_and_errors():
