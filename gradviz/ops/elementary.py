@@ -32,7 +32,7 @@ __all__ = [
 
 def _elementwise(name, kernel, derivative, saves="input"):
     """A float-only op ``kernel(xp, x)`` whose backward is ``derivative(grad, saved)``, ``saved`` the
-    input or the output (``saves``)."""
+    input or the output (``saves``): its ``Function`` and the function ``name(input)`` that applies it."""
 
     def forward(ctx, x):
         x = x if x.dtype.kind == "f" else to_floating(x)
@@ -44,26 +44,34 @@ def _elementwise(name, kernel, derivative, saves="input"):
         (saved,) = ctx.saved_tensors
         return derivative(grad, saved)
 
-    return type(
+    op = type(
         name.title().replace("_", ""),
         (Function,),
         {"name": name, "forward": staticmethod(forward), "backward": staticmethod(backward)},
     )
 
+    def apply(input):  # noqa: A002 - PyTorch's argument name
+        return op.apply(input)
+
+    apply.__name__ = apply.__qualname__ = name
+    return op, apply
+
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
-Log1p = _elementwise("log1p", lambda xp, x: xp.log1p(x), lambda grad, x: grad / (x + 1))
-Expm1 = _elementwise("expm1", lambda xp, x: xp.expm1(x), lambda grad, out: grad * (out + 1), "output")
-Log2 = _elementwise("log2", lambda xp, x: xp.log2(x), lambda grad, x: grad / (x * _LN2))
-Log10 = _elementwise("log10", lambda xp, x: xp.log10(x), lambda grad, x: grad / (x * _LN10))
-Reciprocal = _elementwise("reciprocal", lambda xp, x: 1 / x, lambda grad, out: -grad * out * out, "output")
-Rsqrt = _elementwise(
+Log1p, log1p = _elementwise("log1p", lambda xp, x: xp.log1p(x), lambda grad, x: grad / (x + 1))
+Expm1, expm1 = _elementwise("expm1", lambda xp, x: xp.expm1(x), lambda grad, out: grad * (out + 1), "output")
+Log2, log2 = _elementwise("log2", lambda xp, x: xp.log2(x), lambda grad, x: grad / (x * _LN2))
+Log10, log10 = _elementwise("log10", lambda xp, x: xp.log10(x), lambda grad, x: grad / (x * _LN10))
+Reciprocal, reciprocal = _elementwise(
+    "reciprocal", lambda xp, x: 1 / x, lambda grad, out: -grad * out * out, "output"
+)
+Rsqrt, rsqrt = _elementwise(
     "rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda grad, out: grad * out * out * out * -0.5, "output"
 )
-Tan = _elementwise("tan", lambda xp, x: xp.tan(x), lambda grad, out: grad * (out * out + 1), "output")
-Sinh = _elementwise("sinh", lambda xp, x: xp.sinh(x), lambda grad, x: grad * cosh(x))
-Cosh = _elementwise("cosh", lambda xp, x: xp.cosh(x), lambda grad, x: grad * sinh(x))
+Tan, tan = _elementwise("tan", lambda xp, x: xp.tan(x), lambda grad, out: grad * (out * out + 1), "output")
+Sinh, sinh = _elementwise("sinh", lambda xp, x: xp.sinh(x), lambda grad, x: grad * cosh(x))
+Cosh, cosh = _elementwise("cosh", lambda xp, x: xp.cosh(x), lambda grad, x: grad * sinh(x))
 
 
 class Atan2(Function):
@@ -84,44 +92,8 @@ class Atan2(Function):
         return ga, gb
 
 
-def log1p(input):  # noqa: A002 - PyTorch's argument names
-    return Log1p.apply(input)
-
-
-def expm1(input):  # noqa: A002
-    return Expm1.apply(input)
-
-
-def log2(input):  # noqa: A002
-    return Log2.apply(input)
-
-
-def log10(input):  # noqa: A002
-    return Log10.apply(input)
-
-
-def square(input):  # noqa: A002
+def square(input):  # noqa: A002 - PyTorch's argument names
     return Pow.apply(input, 2)
-
-
-def reciprocal(input):  # noqa: A002
-    return Reciprocal.apply(input)
-
-
-def rsqrt(input):  # noqa: A002
-    return Rsqrt.apply(input)
-
-
-def tan(input):  # noqa: A002
-    return Tan.apply(input)
-
-
-def sinh(input):  # noqa: A002
-    return Sinh.apply(input)
-
-
-def cosh(input):  # noqa: A002
-    return Cosh.apply(input)
 
 
 def atan2(input, other):  # noqa: A002

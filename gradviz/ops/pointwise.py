@@ -53,13 +53,15 @@ class Lerp(Function):
 
 
 class Addcmul(Function):
-    """``input + value · tensor1 · tensor2``."""
+    """``input + value · tensor1 · tensor2`` (``Addcdiv``: ``input + value · tensor1 / tensor2``)."""
+
+    divides = False
 
     @staticmethod
     def forward(ctx, x, t1, t2, value):
         ctx.save_for_backward(t1, t2)
         x, a, b = promote(x, t1, t2)
-        return x + value * a * b
+        return x + (value * a / b if ctx.divides else value * a * b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -67,30 +69,18 @@ class Addcmul(Function):
         value = ctx.inputs[3]
         need_x, need_1, need_2 = ctx.needs_input_grad[:3]
         gx = sum_to(grad, ctx.inputs[0]._data.shape) if need_x else None
-        g1 = sum_to(grad * t2 * value, t1._data.shape) if need_1 else None
-        g2 = sum_to(grad * t1 * value, t2._data.shape) if need_2 else None
+        if ctx.divides:
+            scaled = grad * value / t2
+            g1, g2 = scaled, -scaled * t1 / t2
+        else:
+            g1, g2 = grad * t2 * value, grad * t1 * value
+        g1 = sum_to(g1, t1._data.shape) if need_1 else None
+        g2 = sum_to(g2, t2._data.shape) if need_2 else None
         return gx, g1, g2, None
 
 
-class Addcdiv(Function):
-    """``input + value · tensor1 / tensor2``."""
-
-    @staticmethod
-    def forward(ctx, x, t1, t2, value):
-        ctx.save_for_backward(t1, t2)
-        x, a, b = promote(x, t1, t2)
-        return x + value * a / b
-
-    @staticmethod
-    def backward(ctx, grad):
-        t1, t2 = ctx.saved_tensors
-        value = ctx.inputs[3]
-        need_x, need_1, need_2 = ctx.needs_input_grad[:3]
-        gx = sum_to(grad, ctx.inputs[0]._data.shape) if need_x else None
-        scaled = grad * value / t2
-        g1 = sum_to(scaled, t1._data.shape) if need_1 else None
-        g2 = sum_to(-scaled * t1 / t2, t2._data.shape) if need_2 else None
-        return gx, g1, g2, None
+class Addcdiv(Addcmul):
+    divides = True
 
 
 class NanToNum(Function):

@@ -12,6 +12,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
 from ..errors import DtypeError
+from .arithmetic import _reflected
 from .broadcast import sum_to
 from .promotion import WEAK, cast, result_dtype
 
@@ -176,5 +177,5 @@ def remainder(input, other):  # noqa: A002
 METHODS = {
     **{name: globals()[name] for name in __all__},
     "__mod__": remainder,
-    "__rmod__": lambda self, other: remainder(other, self),
+    "__rmod__": _reflected(remainder),
 }

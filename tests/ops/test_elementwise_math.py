@@ -53,17 +53,18 @@ def same_outcome(mine, theirs, *arrays):
 
 # ---- one-argument float functions -------------------------------------------------------------
 
+# the domain each function is sampled on (gv.<name> and torch.<name> are compared)
 ELEMENTARY = {
-    "log1p": (gv.log1p, torch.log1p, "above_minus_one"),
-    "expm1": (gv.expm1, torch.expm1, None),
-    "log2": (gv.log2, torch.log2, "positive"),
-    "log10": (gv.log10, torch.log10, "positive"),
-    "square": (gv.square, torch.square, None),
-    "reciprocal": (gv.reciprocal, torch.reciprocal, "away_from_zero"),
-    "rsqrt": (gv.rsqrt, torch.rsqrt, "positive"),
-    "tan": (gv.tan, torch.tan, "small"),
-    "sinh": (gv.sinh, torch.sinh, None),
-    "cosh": (gv.cosh, torch.cosh, None),
+    "log1p": "above_minus_one",
+    "expm1": None,
+    "log2": "positive",
+    "log10": "positive",
+    "square": None,
+    "reciprocal": "away_from_zero",
+    "rsqrt": "positive",
+    "tan": "small",
+    "sinh": None,
+    "cosh": None,
 }
 ROUNDING = {
     "floor": (gv.floor, torch.floor),
@@ -78,14 +79,13 @@ ROUNDING = {
 @pytest.mark.parametrize("name", ELEMENTARY)
 @pytest.mark.parametrize("shape", [(), (3, 4)])
 def test_elementary_functions_match_pytorch(name, shape, device):
-    mine, theirs, domain = ELEMENTARY[name]
-    check(mine, theirs, sample(shape, domain), device=device)
+    check(getattr(gv, name), getattr(torch, name), sample(shape, ELEMENTARY[name]), device=device)
 
 
 @pytest.mark.parametrize("name", ELEMENTARY)
 def test_elementary_second_derivatives(name):
-    mine, _, domain = ELEMENTARY[name]
-    assert gv.autograd.gradgradcheck(mine, (gv.tensor(sample((4,), domain), requires_grad=True),))
+    x = gv.tensor(sample((4,), ELEMENTARY[name]), requires_grad=True)
+    assert gv.autograd.gradgradcheck(getattr(gv, name), (x,))
 
 
 @pytest.mark.parametrize("name", ROUNDING)
@@ -101,7 +101,7 @@ def test_rounding_matches_pytorch_with_a_zero_gradient(name, device):
 @pytest.mark.parametrize("name", [*ELEMENTARY, *ROUNDING])
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_])
 def test_integer_and_bool_inputs_give_pytorchs_dtype(name, dtype):
-    mine, theirs = (ELEMENTARY.get(name) or ROUNDING[name])[:2]
+    mine, theirs = getattr(gv, name), getattr(torch, name)
     x = np.array([0, 1, 2, 3, 7]).astype(dtype) if dtype is not np.int64 else np.array([-3, -1, 0, 2, 5])
     same_outcome(mine, theirs, x)
 
