@@ -463,3 +463,23 @@ def test_top_level_softmax(name, device):
     assert getattr(gv, name) is getattr(gv.nn.functional, name)
     check(lambda t: getattr(gv, name)(t, 1), lambda t: getattr(torch, name)(t, 1), x, device=device)
     check(lambda t: getattr(gv, name)(t, dim=0), lambda t: getattr(torch, name)(t, dim=0), x, device=device)
+
+
+SECOND_ORDER = {
+    "atan2": (gv.atan2, ((3,), (3,))),
+    "fmod": (gv.fmod, ((4,), (4,))),
+    "remainder": (gv.remainder, ((4,), (4,))),
+    "lerp": (gv.lerp, ((3,), (3,), (3,))),
+    "addcmul": (lambda a, b, c: gv.addcmul(a, b, c, value=0.5), ((3,), (3,), (3,))),
+    "addcdiv": (lambda a, b, c: gv.addcdiv(a, b, c, value=-2), ((3,), (3,), (3,))),
+}
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
+def test_binary_and_ternary_second_derivatives(name):
+    fn, shapes = SECOND_ORDER[name]
+    inputs = [
+        gv.tensor(sample(shape, "away_from_zero") * (i + 1), requires_grad=True)
+        for i, shape in enumerate(shapes)
+    ]
+    assert gv.autograd.gradgradcheck(fn, inputs)
