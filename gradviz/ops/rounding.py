@@ -66,13 +66,16 @@ class Round(Function):
                     "convert first, e.g. x.float()"
                 )
             return x.copy()
+        if not decimals:
+            return xp.rint(x)
+        wide = x.astype(xp.float32) if x.dtype.itemsize < 4 else x  # float16 computes in float32, as PyTorch
         if decimals > 0:
             scale = 10.0**decimals
-            return xp.rint(x * scale) / scale
-        if decimals < 0:
+            out = xp.rint(wide * scale) / scale
+        else:
             scale = 10.0**-decimals
-            return xp.rint(x / scale) * scale
-        return xp.rint(x)
+            out = xp.rint(wide / scale) * scale
+        return out.astype(x.dtype, copy=False)
 
 
 class Sign(Function):

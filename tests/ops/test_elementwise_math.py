@@ -126,7 +126,7 @@ def test_round_goes_half_to_even():
 
 
 @pytest.mark.parametrize("decimals", [1, 2, -1, -2])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_round_with_decimals_matches_pytorch(decimals, dtype, device):
     x = np.array([1.25, 2.35, -0.125, 15.0, 25.0, 35.0, 150.0, 250.0, 1234.5678]).astype(dtype)
     got = gv.round(gv.tensor(x, device=device), decimals=decimals)
