@@ -101,8 +101,10 @@ class Fmod(Function):
         dtype = result_dtype(a, b)
         x, y = cast(dtype, a, b)
         if dtype.kind == "b":
+            shapes = " and ".join(str(tuple(getattr(v, "shape", ()))) for v in (a, b))
             raise DtypeError(
-                f"{ctx.name}: not defined for bool tensors (as in PyTorch); convert first, e.g. .int()"
+                f"{ctx.name}: not defined for bool tensors (as in PyTorch), got bool of shapes {shapes}; "
+                "convert first, e.g. .int()"
             )
         if dtype.kind != "f" and xp.any(y == 0):
             raise ZeroDivisionError("integer division by zero (PyTorch raises ZeroDivisionError too)")

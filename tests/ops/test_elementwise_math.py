@@ -223,8 +223,8 @@ def test_fmod_and_remainder_dtypes(op):
     ):
         same_outcome(mine, theirs, ints, other)
     same_outcome(mine, theirs, np.array([1.5, -2.5], dtype=np.float32), np.array(2.0))
-    with pytest.raises(DtypeError, match=op):
-        mine(gv.tensor([True]), gv.tensor([True]))
+    with pytest.raises(DtypeError, match=rf"{op}: not defined for bool tensors.*\(1,\) and \(\)"):
+        mine(gv.tensor([True]), True)
 
 
 @pytest.mark.parametrize("op", ["fmod", "remainder"])
