@@ -40,3 +40,43 @@ __all__ = [
     "softplus",
     "tanh",
 ]
+
+from ..ops.resampling import (  # noqa: E402
+    dropout1d,
+    dropout2d,
+    group_norm,
+    instance_norm,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
+from ..ops.spatial import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    conv1d,
+    conv_transpose2d,
+    fold,
+    max_pool1d,
+    unfold,
+)
+
+__all__ += [
+    "adaptive_avg_pool1d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "avg_pool1d",
+    "conv1d",
+    "conv_transpose2d",
+    "dropout1d",
+    "dropout2d",
+    "fold",
+    "group_norm",
+    "instance_norm",
+    "interpolate",
+    "max_pool1d",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "unfold",
+]
