@@ -196,5 +196,6 @@ def backward_rule(op_name):
         rule = "grad_input = grad · ∂output/∂input: this op's own backward() computes it"
     return f"{op_name}: {rule}"
 
+
 RULES["im2col"] = "grad_x = col2im(grad): each column's gradient added back onto the pixels of its window"
 RULES["col2im"] = "grad_cols = im2col(grad): each column gets the gradient of the pixels of its window"

@@ -1,5 +1,6 @@
-"""``MaxPool2d``, ``AvgPool2d`` and ``AdaptiveAvgPool2d``: no parameters, one functional op each."""
+"""Max, average and adaptive pooling in 1-D and 2-D: no parameters, one functional op each."""
 
+from ...ops.spatial import single
 from .. import functional as F
 from ..module import Module
 
@@ -82,3 +83,56 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class MaxPool1d(MaxPool2d):
+    """Over (N, C, L) or (C, L) inputs; the fields stay as given, as in PyTorch."""
+
+    def forward(self, input):  # noqa: A002
+        return F.max_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
+
+class AvgPool1d(AvgPool2d):
+    """Over (N, C, L) or (C, L) inputs; kernel_size, stride and padding kept as 1-tuples, as in PyTorch."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        self.kernel_size, self.stride, self.padding = (
+            (single(v, name, "AvgPool1d"),)
+            for v, name in ((kernel_size, "kernel_size"), (self.stride, "stride"), (padding, "padding"))
+        )
+
+    def forward(self, input):  # noqa: A002
+        return F.avg_pool1d(
+            input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+        )
+
+
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    def forward(self, input):  # noqa: A002
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
+    """Keeps the maximum of windows sized to give ``output_size``; with ``return_indices`` also where it
+    is (an index into each input plane, as PyTorch returns)."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input):  # noqa: A002
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    def forward(self, input):  # noqa: A002
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
