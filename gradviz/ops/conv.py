@@ -104,17 +104,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _check(input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
     """Validate conv2d's arguments against PyTorch's rules; return its :class:`Windows`."""
-    if input.ndim != 4:
-        raise ShapeError(
-            f"conv2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(input.shape)}"
-        )
-    if weight.ndim != 4:
-        raise ShapeError(
-            f"conv2d: expected a 4-D weight (out_channels, in_channels, kH, kW), got shape "
-            f"{tuple(weight.shape)}"
-        )
-    if groups != 1:
-        raise ValueError(f"conv2d: only groups=1 is supported, got groups={groups}")
+    check_ranks("conv2d", input, weight, groups, "(out_channels, in_channels, kH, kW)")
     out_channels, in_channels, kh, kw = weight.shape
     if input.shape[1] != in_channels:
         raise ShapeError(
@@ -122,12 +112,7 @@ def _check(input, weight, bias, stride, padding, dilation, groups):  # noqa: A00
             f"{tuple(weight.shape)}, input shape {tuple(input.shape)}); pass an input with {in_channels} "
             f"channels or a weight of shape {(out_channels, input.shape[1], kh, kw)}"
         )
-    if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise ShapeError(
-            f"conv2d: bias has shape {tuple(bias.shape)} but weight has {out_channels} output channels "
-            f"(weight shape {tuple(weight.shape)}); pass a bias of shape ({out_channels},)"
-        )
-    require_one_dtype("conv2d", {"input": input, "weight": weight, "bias": bias}, floating=True)
+    check_bias_and_dtypes("conv2d", input, weight, bias, out_channels)
     kernel, stride, dilation = (
         (kh, kw),
         pair(stride, "stride", "conv2d"),
@@ -137,6 +122,28 @@ def _check(input, weight, bias, stride, padding, dilation, groups):  # noqa: A00
     if isinstance(padding, str):
         return _string_padding(padding, size, kernel, stride, dilation)
     return windows("conv2d", size, kernel, stride, pair(padding, "padding", "conv2d"), dilation)
+
+
+def check_ranks(op, input, weight, groups, layout):  # noqa: A002
+    """A 3-D or 4-D input, a 4-D weight laid out as ``layout``, and groups=1."""
+    if input.ndim not in (3, 4):
+        raise ShapeError(
+            f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(input.shape)}"
+        )
+    if weight.ndim != 4:
+        raise ShapeError(f"{op}: expected a 4-D weight {layout}, got shape {tuple(weight.shape)}")
+    if groups != 1:
+        raise ValueError(f"{op}: only groups=1 is supported, got groups={groups}")
+
+
+def check_bias_and_dtypes(op, input, weight, bias, out_channels):  # noqa: A002
+    """A bias of shape (out_channels,) if any, and one floating dtype for all three."""
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ShapeError(
+            f"{op}: bias has shape {tuple(bias.shape)} but weight has {out_channels} output channels "
+            f"(weight shape {tuple(weight.shape)}); pass a bias of shape ({out_channels},)"
+        )
+    require_one_dtype(op, {"input": input, "weight": weight, "bias": bias}, floating=True)
 
 
 def _string_padding(padding, size, kernel, stride, dilation):

@@ -10,9 +10,8 @@ from ..autograd.function import Function
 from ..autograd.tensor import wrap
 from ..backend import array_module
 from ..errors import ShapeError
-from .conv import ConvInputGrad, conv2d
+from .conv import ConvInputGrad, check_bias_and_dtypes, check_ranks, conv2d
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from .promotion import require_one_dtype
 from .windows import col2im, im2col, pair, windows
 
 __all__ = [
@@ -66,15 +65,7 @@ def _pool1d_args(op, input, kernel_size, stride, padding, dilation=1):  # noqa: 
     )
 
 
-def max_pool1d(
-    input,  # noqa: A002
-    kernel_size,
-    stride=None,
-    padding=0,
-    dilation=1,
-    ceil_mode=False,
-    return_indices=False,
-):
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):  # noqa: A002
     args = _pool1d_args("max_pool1d", input, kernel_size, stride, padding, dilation)
     out = max_pool2d(input.unsqueeze(-2), *args, ceil_mode=ceil_mode, return_indices=return_indices)
     if return_indices:
@@ -234,18 +225,7 @@ def conv_transpose2d(
     groups=1,
     dilation=1,
 ):
-    if input.ndim not in (3, 4):
-        raise ShapeError(
-            f"conv_transpose2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape "
-            f"{tuple(input.shape)}"
-        )
-    if weight.ndim != 4:
-        raise ShapeError(
-            f"conv_transpose2d: expected a 4-D weight (in_channels, out_channels, kH, kW), got shape "
-            f"{tuple(weight.shape)}"
-        )
-    if groups != 1:
-        raise ValueError(f"conv_transpose2d: only groups=1 is supported, got groups={groups}")
+    check_ranks("conv_transpose2d", input, weight, groups, "(in_channels, out_channels, kH, kW)")
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
     in_channels, out_channels, kh, kw = weight.shape
@@ -254,12 +234,7 @@ def conv_transpose2d(
             f"conv_transpose2d: input has {x.shape[1]} channels but weight expects {in_channels} (weight "
             f"shape {tuple(weight.shape)}, input shape {tuple(input.shape)})"
         )
-    if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise ShapeError(
-            f"conv_transpose2d: bias has shape {tuple(bias.shape)} but weight has {out_channels} output "
-            f"channels; pass a bias of shape ({out_channels},)"
-        )
-    require_one_dtype("conv_transpose2d", {"input": input, "weight": weight, "bias": bias}, floating=True)
+    check_bias_and_dtypes("conv_transpose2d", input, weight, bias, out_channels)
     op = "conv_transpose2d"
     stride, padding = pair(stride, "stride", op), pair(padding, "padding", op)
     output_padding, dilation = pair(output_padding, "output_padding", op), pair(dilation, "dilation", op)

@@ -8,7 +8,8 @@ import torch
 
 import gradviz as gv
 from gradviz.nn import layers
-from tests.nn.test_layers import _assert_close, _step
+from tests.nn.test_layers import _assert_close, _build, _case_id, _step, _twins
+from tests.nn.test_layers import test_layer_matches_pytorch as _layer_matches_pytorch
 from tests.oracle import host
 
 rng = np.random.default_rng(1)
@@ -62,30 +63,10 @@ CASES = [
 RANDOM = [("Dropout1d", (0.4,), {}, (2, 3, 4)), ("Dropout2d", (0.4,), {}, (2, 3, 4, 4))]
 
 
-def _case_id(case):
-    return f"{case[0]}-{case[1]}-{case[2]}"
-
-
-def _build(case):
-    name, args, kwargs, _ = case
-    return getattr(torch.nn, name)(*args, **kwargs), getattr(layers, name)(*args, **kwargs)
-
-
-def _twins(case, device):
-    torch_layer, gv_layer = _build(case)
-    torch_layer.double()
-    gv_layer.double()
-    gv_layer.load_state_dict({k: gv.tensor(v.detach().numpy()) for k, v in torch_layer.state_dict().items()})
-    return torch_layer, gv_layer.to(device)
-
-
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
 @pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
 def test_layer_matches_pytorch(case, training, device):
-    torch_layer, gv_layer = _twins(case, device)
-    torch_layer.train(training)
-    gv_layer.train(training)
-    _step(gv_layer, torch_layer, rng.standard_normal(case[3]), device)
+    _layer_matches_pytorch(case, training, device)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if "track_running_stats" in c[2]], ids=_case_id)

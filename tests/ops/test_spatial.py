@@ -94,14 +94,13 @@ def test_interpolate_matches_pytorch(mode, align_corners, shape, sizes, device):
     check(lambda x: call(F, x), lambda x: call(T, x), a(*shape), device=device, gradcheck=len(shape) < 5)
 
 
-def test_interpolate_per_axis_sizes_and_factors():
-    x = a(2, 3, 4, 6)
-    for kwargs in ({"size": (3, 9)}, {"scale_factor": (0.5, 1.5)}):
-        check(
-            lambda t: F.interpolate(t, mode="bilinear", **kwargs),
-            lambda t: T.interpolate(t, mode="bilinear", **kwargs),
-            x,
-        )
+@pytest.mark.parametrize("kwargs", [{"size": (3, 9)}, {"scale_factor": (0.5, 1.5)}], ids=str)
+def test_interpolate_per_axis_sizes_and_factors(kwargs):
+    check(
+        lambda t: F.interpolate(t, mode="bilinear", **kwargs),
+        lambda t: T.interpolate(t, mode="bilinear", **kwargs),
+        a(2, 3, 4, 6),
+    )
 
 
 def _second_derivatives(fn, *inputs):

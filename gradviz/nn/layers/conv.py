@@ -1,4 +1,6 @@
-"""``Conv2d``: PyTorch's layer over ``F.conv2d`` (which computes groups=1 only)."""
+"""``Conv1d``, ``Conv2d`` and ``ConvTranspose2d``: PyTorch's layers over ``F.conv1d``, ``F.conv2d`` and
+``F.conv_transpose2d`` (which compute groups=1 only). One base holds what they share, as PyTorch's
+``_ConvNd`` does: the tuples of kernel_size/stride/padding/dilation, the checks, weight and bias."""
 
 from ...ops.spatial import single
 from ...ops.windows import pair
@@ -10,7 +12,17 @@ _PADDING_STRINGS = ("same", "valid")
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-class Conv2d(Module):
+def _tuple(value, name, op, dims):
+    return (single(value, name, op),) if dims == 1 else pair(value, name, op)
+
+
+class _ConvNd(Module):
+    """Weight (out_channels, in_channels, *kernel_size), or (in_channels, out_channels, *kernel_size)
+    when ``transposed``; PyTorch's default init (kaiming_uniform_(a=√5), bias U(±1/√fan_in))."""
+
+    _dims = 2
+    _transposed = False
+
     def __init__(
         self,
         in_channels,
@@ -26,18 +38,18 @@ class Conv2d(Module):
         dtype=None,
     ):
         super().__init__()
+        name, dims = type(self).__name__, self._dims
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride = pair(stride, "stride", "Conv2d")
-        self.padding = padding if isinstance(padding, str) else pair(padding, "padding", "Conv2d")
-        self.dilation = pair(dilation, "dilation", "Conv2d")
+        self.kernel_size = _tuple(kernel_size, "kernel_size", name, dims)
+        self.stride = _tuple(stride, "stride", name, dims)
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, "padding", name, dims)
+        self.dilation = _tuple(dilation, "dilation", name, dims)
         self.groups = groups
         self.padding_mode = padding_mode
         self._check_arguments()
-        self.weight = empty_parameter(
-            out_channels, in_channels, *self.kernel_size, device=device, dtype=dtype
-        )
+        channels = (in_channels, out_channels) if self._transposed else (out_channels, in_channels)
+        self.weight = empty_parameter(*channels, *self.kernel_size, device=device, dtype=dtype)
         if bias:
             self.bias = empty_parameter(out_channels, device=device, dtype=dtype)
         else:
@@ -45,16 +57,17 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def _check_arguments(self):
+        name = type(self).__name__
         if self.groups != 1:
             raise ValueError(
-                f"Conv2d: groups={self.groups} is not supported; gradviz's conv2d computes groups=1 only "
-                "(for a depthwise convolution, use one Conv2d per group and concatenate the outputs)"
+                f"{name}: groups={self.groups} is not supported; gradviz's convolutions compute groups=1 "
+                f"only (for a depthwise convolution, use one {name} per group and concatenate the outputs)"
             )
         if isinstance(self.padding, str) and self.padding not in _PADDING_STRINGS:
             raise ValueError(
                 f"Invalid padding string {self.padding!r}, should be one of {set(_PADDING_STRINGS)}"
             )
-        if self.padding == "same" and self.stride != (1, 1):
+        if self.padding == "same" and self.stride != (1,) * self._dims:
             raise ValueError("padding='same' is not supported for strided convolutions")
         if self.padding_mode not in _PADDING_MODES:
             raise ValueError(
@@ -66,32 +79,40 @@ class Conv2d(Module):
         reset_weight_and_bias(self.weight, self.bias)
 
     def _pad_widths(self):
-        """The ``F.pad`` tuple (left, right, top, bottom) for a padding mode other than zeros; 'same'
-        puts the odd pixel of an even-sized kernel at the end, as PyTorch does."""
+        """The ``F.pad`` tuple (last dim first) for a padding mode other than zeros; 'same' puts the odd
+        pixel of an even-sized kernel at the end, as PyTorch does."""
         if self.padding == "valid":
-            return (0, 0, 0, 0)
+            return (0, 0) * self._dims
         if self.padding == "same":
             totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
             before = [total // 2 for total in totals]
         else:
             totals, before = [2 * p for p in self.padding], list(self.padding)
-        (top, left), (height, width) = before, totals
-        return (left, width - left, top, height - top)
+        widths = ()
+        for total, first in zip(reversed(totals), reversed(before)):
+            widths += (first, total - first)
+        return widths
+
+    def _conv(self, input, padding):  # noqa: A002
+        conv = F.conv1d if self._dims == 1 else F.conv2d
+        return conv(input, self.weight, self.bias, self.stride, padding, self.dilation)
 
     def forward(self, input):  # noqa: A002 - PyTorch's argument name
         if self.padding_mode == "zeros":
-            return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)
-        padded = F.pad(input, self._pad_widths(), mode=self.padding_mode)
-        return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation)
+            return self._conv(input, self.padding)
+        return self._conv(F.pad(input, self._pad_widths(), mode=self.padding_mode), 0)
 
     def extra_repr(self):
+        zeros, ones = (0,) * self._dims, (1,) * self._dims
         text = (
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         )
-        if self.padding != (0, 0):
+        if self.padding != zeros:
             text += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != ones:
             text += f", dilation={self.dilation}"
+        if getattr(self, "output_padding", zeros) != zeros:
+            text += f", output_padding={self.output_padding}"
         if self.bias is None:
             text += ", bias=False"
         if self.padding_mode != "zeros":
@@ -99,132 +120,36 @@ class Conv2d(Module):
         return text
 
 
-class Conv1d(Module):
-    """PyTorch's ``Conv1d`` over ``F.conv1d`` (groups=1): weight (out_channels, in_channels, kernel_size),
-    the 1-tuples of kernel_size/stride/padding/dilation as PyTorch keeps them."""
+class Conv1d(_ConvNd):
+    """Over (N, C, L) or (C, L) inputs; the 1-tuples of kernel_size etc. as PyTorch keeps them."""
+
+    _dims = 1
+
+
+class Conv2d(_ConvNd):
+    """Over (N, C, H, W) or (C, H, W) inputs."""
+
+
+class ConvTranspose2d(_ConvNd):
+    """The gradient of a Conv2d with respect to its input, as a layer (zero padding only);
+    ``forward(input, output_size)`` picks the output_padding that gives ``output_size``, as PyTorch."""
+
+    _transposed = True
 
     def __init__(
-        self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__()
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = (single(kernel_size, "kernel_size", "Conv1d"),)
-        self.stride = (single(stride, "stride", "Conv1d"),)
-        self.padding = padding if isinstance(padding, str) else (single(padding, "padding", "Conv1d"),)
-        self.dilation = (single(dilation, "dilation", "Conv1d"),)
-        self.groups = groups
-        self.padding_mode = padding_mode
-        if groups != 1:
-            raise ValueError(
-                f"Conv1d: groups={groups} is not supported; gradviz's conv1d computes groups=1 only"
-            )
-        if isinstance(padding, str) and padding not in _PADDING_STRINGS:
-            raise ValueError(f"Invalid padding string {padding!r}, should be one of {set(_PADDING_STRINGS)}")
-        if padding == "same" and self.stride != (1,):
-            raise ValueError("padding='same' is not supported for strided convolutions")
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(
-                f"padding_mode must be one of {set(_PADDING_MODES)}, but got padding_mode='{padding_mode}'"
-            )
-        self.weight = empty_parameter(
-            out_channels, in_channels, *self.kernel_size, device=device, dtype=dtype
-        )
-        if bias:
-            self.bias = empty_parameter(out_channels, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        reset_weight_and_bias(self.weight, self.bias)
-
-    def _pad_widths(self):
-        if self.padding == "valid":
-            return (0, 0)
-        if self.padding == "same":
-            total = self.dilation[0] * (self.kernel_size[0] - 1)
-            return (total // 2, total - total // 2)
-        return (self.padding[0], self.padding[0])
-
-    def forward(self, input):  # noqa: A002 - PyTorch's argument name
-        if self.padding_mode == "zeros":
-            return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)
-        padded = F.pad(input, self._pad_widths(), mode=self.padding_mode)
-        return F.conv1d(padded, self.weight, self.bias, self.stride, 0, self.dilation)
-
-    def extra_repr(self):
-        text = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        )
-        if self.padding != (0,):
-            text += f", padding={self.padding}"
-        if self.dilation != (1,):
-            text += f", dilation={self.dilation}"
-        if self.bias is None:
-            text += ", bias=False"
-        if self.padding_mode != "zeros":
-            text += f", padding_mode={self.padding_mode}"
-        return text
-
-
-class ConvTranspose2d(Module):
-    """PyTorch's ``ConvTranspose2d`` over ``F.conv_transpose2d`` (groups=1, zero padding): weight
-    (in_channels, out_channels, kH, kW); ``forward(input, output_size)`` picks the output_padding that
-    gives ``output_size``, as PyTorch does."""
-
-    def __init__(
-        self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups=1,
-        bias=True,
-        dilation=1,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__()
-        name = "ConvTranspose2d"
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = pair(kernel_size, "kernel_size", name)
-        self.stride = pair(stride, "stride", name)
-        self.padding = pair(padding, "padding", name)
-        self.output_padding = pair(output_padding, "output_padding", name)
-        self.dilation = pair(dilation, "dilation", name)
-        self.groups = groups
-        self.padding_mode = padding_mode
-        if groups != 1:
-            raise ValueError(f"{name}: groups={groups} is not supported; gradviz computes groups=1 only")
+        self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+        bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None,
+    ):  # fmt: skip
+        output_padding = pair(output_padding, "output_padding", "ConvTranspose2d")
         if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {name}')
-        self.weight = empty_parameter(
-            in_channels, out_channels, *self.kernel_size, device=device, dtype=dtype
-        )
-        if bias:
-            self.bias = empty_parameter(out_channels, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        reset_weight_and_bias(self.weight, self.bias)
+            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose2d')
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got {padding!r}")
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+            device, dtype,
+        )  # fmt: skip
+        self.output_padding = output_padding
 
     def _output_padding(self, input, output_size):  # noqa: A002
         if output_size is None:
@@ -246,27 +171,7 @@ class ConvTranspose2d(Module):
         return extra
 
     def forward(self, input, output_size=None):  # noqa: A002
+        output_padding = self._output_padding(input, output_size)
         return F.conv_transpose2d(
-            input,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self._output_padding(input, output_size),
-            1,
-            self.dilation,
+            input, self.weight, self.bias, self.stride, self.padding, output_padding, 1, self.dilation
         )
-
-    def extra_repr(self):
-        text = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        )
-        if self.padding != (0, 0):
-            text += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0):
-            text += f", output_padding={self.output_padding}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text

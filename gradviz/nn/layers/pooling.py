@@ -24,6 +24,7 @@ class _Pool2d(Module):
 
 class MaxPool2d(_Pool2d):
     _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+    _op = "max_pool2d"
 
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
@@ -33,7 +34,7 @@ class MaxPool2d(_Pool2d):
         self.return_indices = return_indices
 
     def forward(self, input):  # noqa: A002 - PyTorch's argument name
-        return F.max_pool2d(
+        return getattr(F, self._op)(
             input,
             self.kernel_size,
             self.stride,
@@ -88,16 +89,7 @@ class AdaptiveAvgPool2d(Module):
 class MaxPool1d(MaxPool2d):
     """Over (N, C, L) or (C, L) inputs; the fields stay as given, as in PyTorch."""
 
-    def forward(self, input):  # noqa: A002
-        return F.max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _op = "max_pool1d"
 
 
 class AvgPool1d(AvgPool2d):
