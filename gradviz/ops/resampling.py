@@ -1,8 +1,9 @@
 """``interpolate``, ``pixel_shuffle``/``pixel_unshuffle``, ``group_norm``, ``instance_norm`` and the
 channel dropouts, all composed of existing ops (so every gradient, of any order, comes for free).
 
-``interpolate`` resamples one spatial axis at a time with a small (out, in) matrix: one 1 per row for
-nearest, two weights per row for the linear modes. ``group_norm`` and ``instance_norm`` are
+``interpolate`` resamples one spatial axis at a time: the nearest modes pick input cells
+(``index_select``, so integer inputs work too), the linear modes multiply by a small (out, in) matrix
+with two weights per row; 'area' is adaptive average pooling. ``group_norm`` and ``instance_norm`` are
 ``layer_norm`` over the right dims of a reshaped input, then a per-channel scale and shift.
 """
 
@@ -16,6 +17,8 @@ from ..backend import array_module
 from ..errors import ShapeError
 from ..random import rng
 from .normalization import _per_channel, batch_norm, layer_norm
+from .pooling import adaptive_avg_pool2d
+from .spatial import adaptive_avg_pool1d
 
 __all__ = [
     "interpolate",
@@ -28,7 +31,7 @@ __all__ = [
 ]
 
 _LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5}
-_MODES = ("nearest", "nearest-exact", *_LINEAR)
+_MODES = ("nearest", "nearest-exact", "area", *_LINEAR)
 
 
 def _sizes(input, size, scale_factor, spatial):  # noqa: A002
@@ -53,18 +56,17 @@ def _sizes(input, size, scale_factor, spatial):  # noqa: A002
     return sizes, factors
 
 
-def _matrix(xp, n, out, factor, mode, align_corners, dtype):
-    """(out, n) matrix taking an axis of size n to size out."""
+def _nearest(xp, n, out, factor, exact):
+    """For each of the ``out`` output cells, the input cell it copies (PyTorch's rounding)."""
+    scale = n / out if factor is None else 1 / factor
+    dst = xp.arange(out, dtype="float64") + (0.5 if exact else 0)
+    return xp.minimum(xp.floor(dst * scale).astype(xp.int64), n - 1)
+
+
+def _linear_matrix(xp, n, out, factor, align_corners, dtype):
+    """(out, n) matrix of linear interpolation: two weights per row, summing to 1."""
     scale = n / out if factor is None else 1 / factor
     dst = xp.arange(out, dtype="float64")
-    matrix = xp.zeros((out, n), dtype="float64")
-    rows = xp.arange(out)
-    if mode == "nearest":
-        matrix[rows, xp.minimum(xp.floor(dst * scale).astype(xp.int64), n - 1)] = 1
-        return matrix.astype(dtype)
-    if mode == "nearest-exact":
-        matrix[rows, xp.minimum(xp.floor((dst + 0.5) * scale).astype(xp.int64), n - 1)] = 1
-        return matrix.astype(dtype)
     if align_corners:
         src = dst * ((n - 1) / (out - 1)) if out > 1 else dst * 0
     else:
@@ -72,6 +74,8 @@ def _matrix(xp, n, out, factor, mode, align_corners, dtype):
     low = xp.minimum(xp.floor(src).astype(xp.int64), n - 1)
     high = xp.minimum(low + 1, n - 1)
     frac = src - low
+    matrix = xp.zeros((out, n), dtype="float64")
+    rows = xp.arange(out)
     matrix[rows, low] += 1 - frac
     matrix[rows, high] += frac
     return matrix.astype(dtype)
@@ -104,22 +108,29 @@ def interpolate(
         raise ValueError(
             "align_corners option can only be set with the interpolating modes: linear | bilinear | trilinear"
         )
-    if not input.is_floating_point():
-        raise TypeError(f"interpolate: expected a floating-point input, got {input.dtype}")
+    if mode in (*_LINEAR, "area") and not input.is_floating_point():
+        raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got {input.dtype}")
     spatial = input.ndim - 2
     sizes, factors = _sizes(input, size, scale_factor, spatial)
     if recompute_scale_factor:
         factors = (None,) * spatial
     if min(sizes) < 1:
         raise ValueError(f"interpolate: output size {sizes} must be positive (input {tuple(input.shape)})")
+    if mode == "area":
+        if spatial == 3:
+            raise NotImplementedError("interpolate: mode 'area' is not supported for 5-D inputs")
+        return adaptive_avg_pool2d(input, sizes) if spatial == 2 else adaptive_avg_pool1d(input, sizes)
     xp = array_module(input._data)
     out = input
     for axis, (n, o, f) in enumerate(zip(input.shape[2:], sizes, factors)):
         if n == o and f in (None, 1):
             continue
-        matrix = wrap(_matrix(xp, n, o, f, mode, bool(align_corners), input._data.dtype))
         dim = axis + 2
-        out = (out.movedim(dim, -1) @ matrix.T).movedim(-1, dim)
+        if mode in _LINEAR:
+            matrix = wrap(_linear_matrix(xp, n, o, f, bool(align_corners), input._data.dtype))
+            out = (out.movedim(dim, -1) @ matrix.T).movedim(-1, dim)
+        else:
+            out = out.index_select(dim, wrap(_nearest(xp, n, o, f, mode == "nearest-exact")))
     return out
 
 

@@ -63,6 +63,8 @@ CASES = [
 ]
 MODES = [
     ("nearest", None, (2, 3, 4, 6)),
+    ("area", None, (2, 3, 4, 6)),
+    ("area", None, (2, 3, 5)),
     ("nearest-exact", None, (2, 3, 4, 6)),
     ("bilinear", False, (2, 3, 4, 6)),
     ("bilinear", True, (2, 3, 4, 6)),
@@ -101,6 +103,14 @@ def test_interpolate_per_axis_sizes_and_factors(kwargs):
         lambda t: T.interpolate(t, mode="bilinear", **kwargs),
         a(2, 3, 4, 6),
     )
+
+
+def test_interpolate_nearest_keeps_integer_dtypes():
+    x = rng.integers(0, 100, (1, 2, 3, 4))
+    out = F.interpolate(gv.tensor(x), scale_factor=(2, 1.5), mode="nearest")
+    expected = T.interpolate(torch.tensor(x, dtype=torch.uint8), scale_factor=(2, 1.5), mode="nearest")
+    assert out.dtype == gv.int64
+    np.testing.assert_array_equal(host(out), expected.numpy())
 
 
 def _second_derivatives(fn, *inputs):
@@ -212,12 +222,16 @@ ERRORS = [
         lambda: F.interpolate(gv.ones(1, 1, 3, 3), scale_factor=2, mode="bicubic"),
         "mode 'bicubic' is not supported",
     ),
-    (lambda: F.interpolate(gv.ones(1, 1, 3, 3), scale_factor=2, mode="area"), "mode 'area' is not supported"),
+    (
+        lambda: F.interpolate(gv.ones(1, 1, 3, 3), scale_factor=2, mode="bicubic"),
+        "mode 'bicubic' is not supported",
+    ),
+    (lambda: F.interpolate(gv.ones(1, 1, 2, 3, 3), size=2, mode="area"), "'area' is not supported for 5-D"),
     (lambda: F.interpolate(gv.ones(1, 1, 3), scale_factor=2, mode="bilinear"), "needs a 4-D input"),
     (lambda: F.interpolate(gv.ones(1, 1, 3, 3)), "exactly one of size and scale_factor"),
     (lambda: F.interpolate(gv.ones(1, 1, 3, 3), size=(2, 3, 4)), "must have 2 values"),
     (lambda: F.interpolate(gv.ones(1, 1, 3, 3), size=2, align_corners=True), "align_corners option"),
-    (lambda: F.interpolate(gv.ones(1, 1, 3, 3, dtype=gv.int64), size=2), "floating-point"),
+    (lambda: F.interpolate(gv.ones(1, 1, 3, 3, dtype=gv.int64), size=2, mode="bilinear"), "floating-point"),
     (lambda: F.pixel_shuffle(gv.ones(1, 6, 2, 2), 2), "channels must divide by factor"),
     (lambda: F.pixel_unshuffle(gv.ones(1, 1, 3, 4), 2), "height and width must"),
     (lambda: F.group_norm(gv.ones(2, 6, 3), 4), "must divide into num_groups=4"),
