@@ -24,6 +24,7 @@ __all__ = [
     "unfold",
     "fold",
     "conv_transpose2d",
+    "conv_transpose1d",
 ]
 
 
@@ -257,6 +258,38 @@ def conv_transpose2d(
     if bias is not None:
         out = out + bias.reshape(-1, 1, 1)
     return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(
+    input,  # noqa: A002
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+):
+    """``conv_transpose2d`` over a height of 1."""
+    op = "conv_transpose1d"
+    _check_1d(op, input)
+    if weight.ndim != 3:
+        raise ShapeError(
+            f"{op}: expected a 3-D weight (in_channels, out_channels, kW), got shape {tuple(weight.shape)}"
+        )
+    stride, padding = single(stride, "stride", op), single(padding, "padding", op)
+    output_padding, dilation = single(output_padding, "output_padding", op), single(dilation, "dilation", op)
+    out = conv_transpose2d(
+        input.unsqueeze(-2),
+        weight.unsqueeze(-2),
+        bias,
+        (1, stride),
+        (0, padding),
+        (0, output_padding),
+        groups,
+        (1, dilation),
+    )
+    return out.squeeze(-2)
 
 
 METHODS = {}

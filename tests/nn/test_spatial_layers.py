@@ -28,6 +28,10 @@ CASES = [
         (2, 2, 4, 4),
     ),
     ("ConvTranspose2d", (2, 3, 3), {"stride": (1, 2), "dilation": 2, "output_padding": (0, 1)}, (2, 4, 3)),
+    ("ConvTranspose1d", (2, 3, 3), {}, (2, 2, 5)),
+    ("ConvTranspose1d", (2, 3, 4), {"stride": 3, "padding": 1, "output_padding": 2, "dilation": 2}, (2, 6)),
+    ("UpsamplingNearest2d", (), {"scale_factor": 2}, (2, 3, 3, 4)),
+    ("UpsamplingBilinear2d", ((5, 6),), {}, (2, 3, 3, 4)),
     ("MaxPool1d", (2,), {}, (2, 3, 8)),
     ("MaxPool1d", (3,), {"stride": 2, "padding": 1, "dilation": 1, "ceil_mode": True}, (2, 3, 8)),
     ("AvgPool1d", (3, 2, 1), {"count_include_pad": False}, (2, 3, 9)),
@@ -90,7 +94,7 @@ def test_state_dict_keys_repr_and_parameter_shapes_equal_pytorch(case):
         assert ours.dtype == gv.float32 and ours.requires_grad
 
 
-@pytest.mark.parametrize("name", ["Conv1d", "ConvTranspose2d"])
+@pytest.mark.parametrize("name", ["Conv1d", "ConvTranspose1d", "ConvTranspose2d"])
 def test_conv_init_bounds_as_pytorch(name):
     """kaiming_uniform_(a=√5) on the weight and U(±1/√fan_in) on the bias, fan_in from the weight's
     dim 1 (so out_channels·k·k for the transposed weight)."""
@@ -110,6 +114,10 @@ def test_conv_transpose_output_size_picks_output_padding():
     _assert_close(out, expected, "output")
     with pytest.raises(ValueError, match="requested an output size of"):
         gv_layer(gv.tensor(x), output_size=[9, 12])
+    torch_layer, gv_layer = _twins(("ConvTranspose1d", (2, 3, 3), {"stride": 3}, None), "cpu")
+    x = rng.standard_normal((2, 4))
+    expected = torch_layer(torch.tensor(x), output_size=[13])
+    _assert_close(gv_layer(gv.tensor(x), output_size=[13]), expected, "output")
 
 
 @pytest.mark.parametrize("name,shape", [("Dropout1d", (6, 50, 7)), ("Dropout2d", (6, 50, 3, 3))])

@@ -53,6 +53,12 @@ CASES = [
         lambda f, x, w: f.conv_transpose2d(x, w, stride=(2, 1), dilation=2),
         (a(3, 4, 5), a(3, 2, 3, 2)),
     ),
+    (
+        "conv_transpose1d",
+        lambda f, x, w, b: f.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1, dilation=2),
+        (a(2, 3, 5), a(3, 2, 3), a(2)),
+    ),
+    ("conv_transpose1d-unbatched", lambda f, x, w: f.conv_transpose1d(x, w), (a(3, 4), a(3, 2, 2))),
     ("pixel_shuffle", lambda f, x: f.pixel_shuffle(x, 2), (a(2, 8, 3, 4),)),
     ("pixel_shuffle-batch-dims", lambda f, x: f.pixel_shuffle(x, 3), (a(2, 2, 9, 2, 1),)),
     ("pixel_unshuffle", lambda f, x: f.pixel_unshuffle(x, 2), (a(2, 2, 4, 6),)),
@@ -205,6 +211,10 @@ ERRORS = [
         "stride must be an int or a 1-tuple",
     ),
     (lambda: F.max_pool1d(gv.ones(2, 3, 4, 4), 2), "max_pool1d: expected a 2-D"),
+    (
+        lambda: F.conv_transpose1d(gv.ones(2, 3, 4), gv.ones(3, 2, 2, 2)),
+        "conv_transpose1d: expected a 3-D weight",
+    ),
     (lambda: F.avg_pool1d(gv.ones(1, 5), 2, padding=2), "padding"),
     (lambda: F.adaptive_max_pool2d(gv.ones(2, 3), 2), "adaptive_max_pool2d: expected a 3-D"),
     (lambda: F.adaptive_max_pool2d(gv.ones(1, 3, 3), 0), "output_size must be positive"),

@@ -23,7 +23,7 @@ from .transformer import (
 __all__ = [name for name in dir() if not name.startswith("_") and name[0].isupper()]
 
 # convolution, pooling, normalisation and resampling (nn-spatial)
-from .conv import Conv1d, ConvTranspose2d  # noqa: E402
+from .conv import Conv1d, ConvTranspose1d, ConvTranspose2d  # noqa: E402
 from .dropout import Dropout1d, Dropout2d  # noqa: E402
 from .normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d  # noqa: E402
 from .pooling import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, MaxPool1d  # noqa: E402
@@ -39,6 +39,8 @@ from .resampling import (  # noqa: E402
     ReplicationPad2d,
     Unfold,
     Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
     ZeroPad2d,
 )
 

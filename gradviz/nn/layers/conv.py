@@ -130,8 +130,8 @@ class Conv2d(_ConvNd):
     """Over (N, C, H, W) or (C, H, W) inputs."""
 
 
-class ConvTranspose2d(_ConvNd):
-    """The gradient of a Conv2d with respect to its input, as a layer (zero padding only);
+class _ConvTransposeNd(_ConvNd):
+    """The gradient of a convolution with respect to its input, as a layer (zero padding only);
     ``forward(input, output_size)`` picks the output_padding that gives ``output_size``, as PyTorch."""
 
     _transposed = True
@@ -140,11 +140,12 @@ class ConvTranspose2d(_ConvNd):
         self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
         bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None,
     ):  # fmt: skip
-        output_padding = pair(output_padding, "output_padding", "ConvTranspose2d")
+        name = type(self).__name__
+        output_padding = _tuple(output_padding, "output_padding", name, self._dims)
         if padding_mode != "zeros":
-            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose2d')
+            raise ValueError(f'Only "zeros" padding mode is supported for {name}')
         if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got {padding!r}")
+            raise ValueError(f"{name}: padding must be an int or a tuple of ints, got {padding!r}")
         super().__init__(
             in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
             device, dtype,
@@ -154,24 +155,36 @@ class ConvTranspose2d(_ConvNd):
     def _output_padding(self, input, output_size):  # noqa: A002
         if output_size is None:
             return self.output_padding
-        wanted = tuple(output_size)[-2:]
+        dims = self._dims
+        wanted = tuple(output_size)[-dims:]
         smallest = tuple(
             (n - 1) * s - 2 * p + d * (k - 1) + 1
             for n, s, p, d, k in zip(
-                input.shape[-2:], self.stride, self.padding, self.dilation, self.kernel_size
+                input.shape[-dims:], self.stride, self.padding, self.dilation, self.kernel_size
             )
         )
         extra = tuple(w - m for w, m in zip(wanted, smallest))
         if any(e < 0 or e >= s for e, s in zip(extra, self.stride)):
             raise ValueError(
-                f"ConvTranspose2d: requested an output size of {wanted}, but valid sizes range from "
+                f"{type(self).__name__}: requested an output size of {wanted}, but valid sizes range from "
                 f"{smallest} to {tuple(m + s - 1 for m, s in zip(smallest, self.stride))} (for an input of "
-                f"{tuple(input.shape[-2:])})"
+                f"{tuple(input.shape[-dims:])})"
             )
         return extra
 
     def forward(self, input, output_size=None):  # noqa: A002
         output_padding = self._output_padding(input, output_size)
-        return F.conv_transpose2d(
+        conv = F.conv_transpose1d if self._dims == 1 else F.conv_transpose2d
+        return conv(
             input, self.weight, self.bias, self.stride, self.padding, output_padding, 1, self.dilation
         )
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Over (N, C, L) or (C, L) inputs."""
+
+    _dims = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Over (N, C, H, W) or (C, H, W) inputs."""

@@ -38,6 +38,20 @@ class Upsample(Module):
         return f"{info}, mode={self.mode!r}"
 
 
+class UpsamplingNearest2d(Upsample):
+    """``Upsample`` with mode 'nearest' (PyTorch keeps it for old code)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample`` with mode 'bilinear' and align_corners=True (PyTorch keeps it for old code)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
 class PixelShuffle(Module):
     def __init__(self, upscale_factor):
         super().__init__()
