@@ -260,16 +260,7 @@ def conv_transpose2d(
     return out.squeeze(0) if unbatched else out
 
 
-def conv_transpose1d(
-    input,  # noqa: A002
-    weight,
-    bias=None,
-    stride=1,
-    padding=0,
-    output_padding=0,
-    groups=1,
-    dilation=1,
-):
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):  # noqa: A002
     """``conv_transpose2d`` over a height of 1."""
     op = "conv_transpose1d"
     _check_1d(op, input)
