@@ -52,28 +52,38 @@ class UpsamplingBilinear2d(Upsample):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
-class PixelShuffle(Module):
+class _Shuffle(Module):
+    """A pixel (un)shuffle by a factor kept under PyTorch's attribute name ``_field``."""
+
+    _field = _op = ""
+
+    def __init__(self, factor):
+        super().__init__()
+        setattr(self, self._field, factor)
+
+    def forward(self, input):  # noqa: A002
+        return getattr(F, self._op)(input, getattr(self, self._field))
+
+    def extra_repr(self):
+        return f"{self._field}={getattr(self, self._field)}"
+
+
+class PixelShuffle(_Shuffle):
+    """(*, C·r², H, W) → (*, C, H·r, W·r)."""
+
+    _field, _op = "upscale_factor", "pixel_shuffle"
+
     def __init__(self, upscale_factor):
-        super().__init__()
-        self.upscale_factor = upscale_factor
-
-    def forward(self, input):  # noqa: A002
-        return F.pixel_shuffle(input, self.upscale_factor)
-
-    def extra_repr(self):
-        return f"upscale_factor={self.upscale_factor}"
+        super().__init__(upscale_factor)
 
 
-class PixelUnshuffle(Module):
+class PixelUnshuffle(_Shuffle):
+    """(*, C, H·r, W·r) → (*, C·r², H, W)."""
+
+    _field, _op = "downscale_factor", "pixel_unshuffle"
+
     def __init__(self, downscale_factor):
-        super().__init__()
-        self.downscale_factor = downscale_factor
-
-    def forward(self, input):  # noqa: A002
-        return F.pixel_unshuffle(input, self.downscale_factor)
-
-    def extra_repr(self):
-        return f"downscale_factor={self.downscale_factor}"
+        super().__init__(downscale_factor)
 
 
 class Unfold(Module):
