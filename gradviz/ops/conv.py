@@ -10,6 +10,7 @@ from ..autograd.function import Function
 from ..backend import array_module
 from ..errors import ShapeError
 from .promotion import require_one_dtype
+from .shape import cat as concatenate
 from .windows import col2im, im2col, pair, windows
 
 __all__ = ["conv2d"]
@@ -98,15 +99,33 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if unbatched:
         input = input.unsqueeze(0)  # noqa: A001
     win = _check(input, weight, bias, stride, padding, dilation, groups)
-    out = Conv2d.apply(input, weight, bias, win)
+    if groups == 1:
+        out = Conv2d.apply(input, weight, bias, win)
+    else:
+        out = grouped(lambda x, w: Conv2d.apply(x, w, None, win), input, weight, bias, groups)
     return out.squeeze(0) if unbatched else out
+
+
+def grouped(conv, input, weight, bias, groups):  # noqa: A002
+    """A grouped convolution: ``conv`` of each group of input channels with its slice of the weight
+    (dim 0: output channels for conv2d, input channels for the transposed one), concatenated; one
+    matmul per group, each differentiable to any order."""
+    if groups == 1:
+        out = conv(input, weight)
+    else:
+        out = concatenate([conv(x, w) for x, w in zip(input.chunk(groups, 1), weight.chunk(groups, 0))], 1)
+    return out if bias is None else out + bias.reshape(-1, 1, 1)
 
 
 def _check(input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
     """Validate conv2d's arguments against PyTorch's rules; return its :class:`Windows`."""
     check_ranks("conv2d", input, weight, groups, "(out_channels, in_channels, kH, kW)")
     out_channels, in_channels, kh, kw = weight.shape
-    if input.shape[1] != in_channels:
+    if groups != 1:
+        check_groups(
+            "conv2d", input, weight, groups, in_channels * groups, out_channels, in_channels * groups
+        )
+    elif input.shape[1] != in_channels:
         raise ShapeError(
             f"conv2d: input has {input.shape[1]} channels but weight expects {in_channels} (weight shape "
             f"{tuple(weight.shape)}, input shape {tuple(input.shape)}); pass an input with {in_channels} "
@@ -125,15 +144,27 @@ def _check(input, weight, bias, stride, padding, dilation, groups):  # noqa: A00
 
 
 def check_ranks(op, input, weight, groups, layout):  # noqa: A002
-    """A 3-D or 4-D input, a 4-D weight laid out as ``layout``, and groups=1."""
+    """A 3-D or 4-D input, a 4-D weight laid out as ``layout``, and groups a positive int."""
     if input.ndim not in (3, 4):
         raise ShapeError(
             f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(input.shape)}"
         )
     if weight.ndim != 4:
         raise ShapeError(f"{op}: expected a 4-D weight {layout}, got shape {tuple(weight.shape)}")
-    if groups != 1:
-        raise ValueError(f"{op}: only groups=1 is supported, got groups={groups}")
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got groups={groups!r}")
+
+
+def check_groups(op, input, weight, groups, in_channels, out_channels, expected):  # noqa: A002
+    """Both channel counts divide by ``groups`` and the input has the ``expected`` channels."""
+    for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if n % groups:
+            raise ValueError(f"{op}: {name} ({n}) must be divisible by groups={groups}")
+    if input.shape[1] != expected:
+        raise ShapeError(
+            f"{op}: given groups={groups}, weight of size {list(weight.shape)}, expected input "
+            f"{list(input.shape)} to have {expected} channels, but got {input.shape[1]} channels instead"
+        )
 
 
 def check_bias_and_dtypes(op, input, weight, bias, out_channels):  # noqa: A002

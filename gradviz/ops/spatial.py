@@ -10,7 +10,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import wrap
 from ..backend import array_module
 from ..errors import ShapeError
-from .conv import ConvInputGrad, check_bias_and_dtypes, check_ranks, conv2d
+from .conv import ConvInputGrad, check_bias_and_dtypes, check_groups, check_ranks, conv2d, grouped
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .windows import col2im, im2col, pair, windows
 
@@ -230,7 +230,10 @@ def conv_transpose2d(
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
     in_channels, out_channels, kh, kw = weight.shape
-    if x.shape[1] != in_channels:
+    out_channels *= groups
+    if groups != 1:
+        check_groups("conv_transpose2d", x, weight, groups, in_channels, out_channels, in_channels)
+    elif x.shape[1] != in_channels:
         raise ShapeError(
             f"conv_transpose2d: input has {x.shape[1]} channels but weight expects {in_channels} (weight "
             f"shape {tuple(weight.shape)}, input shape {tuple(input.shape)})"
@@ -254,9 +257,7 @@ def conv_transpose2d(
             f"{(kh, kw)}, stride {stride}, padding {padding}); use less padding"
         )
     win = windows(op, size, (kh, kw), stride, padding, dilation, out=tuple(x.shape[2:]))
-    out = ConvInputGrad.apply(x, weight, win)
-    if bias is not None:
-        out = out + bias.reshape(-1, 1, 1)
+    out = grouped(lambda x, w: ConvInputGrad.apply(x, w, win), x, weight, bias, groups)
     return out.squeeze(0) if unbatched else out
 
 

@@ -23,6 +23,8 @@ CASES = [
     ("Conv2d", (2, 3, (3, 2)), {"stride": 2, "padding": 1, "dilation": (1, 2), "bias": False}, (2, 2, 8, 9)),
     ("Conv2d", (2, 3, 4), {"padding": "same"}, (2, 2, 6, 7)),
     ("Conv2d", (2, 3, 3), {"padding": "valid"}, (1, 2, 5, 5)),
+    ("Conv2d", (4, 6, 3), {"groups": 2, "padding": 1}, (2, 4, 5, 5)),
+    ("Conv2d", (3, 3, 3), {"groups": 3, "bias": False, "padding_mode": "reflect", "padding": 1}, (3, 5, 4)),
     ("Conv2d", (2, 3, 3), {"padding": (1, 2), "padding_mode": "reflect"}, (2, 2, 6, 6)),
     ("Conv2d", (2, 3, 4), {"padding": "same", "padding_mode": "circular"}, (2, 2, 6, 7)),
     ("Conv2d", (2, 3, 3), {"padding": 1, "padding_mode": "replicate"}, (2, 6, 5)),
@@ -174,8 +176,8 @@ def test_layers_are_one_functional_op_in_the_graph():
 
 
 def test_conv2d_refuses_what_it_cannot_compute():
-    with pytest.raises(ValueError, match="groups=2 is not supported"):
-        layers.Conv2d(4, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        layers.Conv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match="Invalid padding string 'full'"):
         layers.Conv2d(1, 1, 3, padding="full")
     with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):

@@ -32,6 +32,9 @@ CASES = [
     ("ConvTranspose1d", (2, 3, 4), {"stride": 3, "padding": 1, "output_padding": 2, "dilation": 2}, (2, 6)),
     ("UpsamplingNearest2d", (), {"scale_factor": 2}, (2, 3, 3, 4)),
     ("UpsamplingBilinear2d", ((5, 6),), {}, (2, 3, 3, 4)),
+    ("Conv1d", (4, 6, 3), {"groups": 2, "stride": 2}, (2, 4, 9)),
+    ("ConvTranspose2d", (4, 6, 3), {"groups": 2, "stride": 2, "output_padding": 1}, (2, 4, 3, 4)),
+    ("ConvTranspose1d", (6, 3, 2), {"groups": 3, "bias": False}, (6, 5)),
     ("MaxPool1d", (2,), {}, (2, 3, 8)),
     ("MaxPool1d", (3,), {"stride": 2, "padding": 1, "dilation": 1, "ceil_mode": True}, (2, 3, 8)),
     ("AvgPool1d", (3, 2, 1), {"count_include_pad": False}, (2, 3, 9)),
@@ -154,8 +157,10 @@ def test_dropout2d_reads_a_3d_input_as_batched_like_pytorch():
 
 
 def test_refusals_name_the_layer():
-    with pytest.raises(ValueError, match="groups=2 is not supported"):
-        layers.Conv1d(4, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="out_channels must be divisible by groups"):
+        layers.Conv1d(4, 3, 3, groups=2)
+    with pytest.raises(ValueError, match="groups must be a positive integer"):
+        layers.ConvTranspose2d(4, 4, 3, groups=0)
     with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
         layers.Conv1d(1, 1, 3, stride=2, padding="same")
     with pytest.raises(ValueError, match='Only "zeros" padding mode'):

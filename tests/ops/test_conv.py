@@ -92,8 +92,12 @@ def test_conv2d_rejects_bad_ranks_bias_and_groups():
         conv2d(gv.zeros(1, 1, 5, 5), gv.zeros(3, 3))
     with pytest.raises(RuntimeError, match=r"conv2d: bias has shape \(3,\) .* pass a bias of shape \(2,\)"):
         conv2d(gv.zeros(1, 1, 5, 5), gv.zeros(2, 1, 3, 3), gv.zeros(3))
-    with pytest.raises(ValueError, match=r"conv2d: only groups=1 is supported, got groups=2"):
-        conv2d(gv.zeros(1, 2, 5, 5), gv.zeros(2, 1, 3, 3), groups=2)
+    with pytest.raises(ValueError, match=r"conv2d: out_channels \(3\) must be divisible by groups=2"):
+        conv2d(gv.zeros(1, 2, 5, 5), gv.zeros(3, 1, 3, 3), groups=2)
+    with pytest.raises(RuntimeError, match=r"conv2d: given groups=2, .* to have 2 channels, but got 3"):
+        conv2d(gv.zeros(1, 3, 5, 5), gv.zeros(2, 1, 3, 3), groups=2)
+    with pytest.raises(ValueError, match=r"conv2d: groups must be a positive int, got groups=0"):
+        conv2d(gv.zeros(1, 2, 5, 5), gv.zeros(2, 1, 3, 3), groups=0)
 
 
 def test_conv2d_rejects_bad_arguments():

@@ -59,6 +59,17 @@ CASES = [
         (a(2, 3, 5), a(3, 2, 3), a(2)),
     ),
     ("conv_transpose1d-unbatched", lambda f, x, w: f.conv_transpose1d(x, w), (a(3, 4), a(3, 2, 2))),
+    (
+        "conv1d-groups",
+        lambda f, x, w, b: f.conv1d(x, w, b, groups=2, padding=1),
+        (a(2, 4, 7), a(6, 2, 3), a(6)),
+    ),
+    ("conv2d-depthwise", lambda f, x, w: f.conv2d(x, w, groups=3, stride=2), (a(2, 3, 6, 5), a(6, 1, 2, 2))),
+    (
+        "conv_transpose2d-groups",
+        lambda f, x, w, b: f.conv_transpose2d(x, w, b, stride=2, groups=2),
+        (a(2, 4, 3, 3), a(4, 3, 2, 2), a(6)),
+    ),
     ("pixel_shuffle", lambda f, x: f.pixel_shuffle(x, 2), (a(2, 8, 3, 4),)),
     ("pixel_shuffle-batch-dims", lambda f, x: f.pixel_shuffle(x, 3), (a(2, 2, 9, 2, 1),)),
     ("pixel_unshuffle", lambda f, x: f.pixel_unshuffle(x, 2), (a(2, 2, 4, 6),)),
@@ -226,7 +237,14 @@ ERRORS = [
         lambda: F.conv_transpose2d(gv.ones(1, 2, 3, 3), gv.ones(2, 2, 2, 2), stride=2, output_padding=2),
         "output_padding",
     ),
-    (lambda: F.conv_transpose2d(gv.ones(1, 2, 3, 3), gv.ones(2, 2, 2, 2), groups=2), "only groups=1"),
+    (
+        lambda: F.conv_transpose2d(gv.ones(1, 3, 3, 3), gv.ones(3, 2, 2, 2), groups=2),
+        "in_channels \\(3\\) must be",
+    ),
+    (
+        lambda: F.conv_transpose2d(gv.ones(1, 2, 3, 3), gv.ones(4, 2, 2, 2), groups=2),
+        "to have 4 channels, but got 2",
+    ),
     (lambda: F.conv_transpose2d(gv.ones(1, 2, 3, 3), gv.ones(2, 2, 2, 2), bias=gv.ones(3)), "bias has shape"),
     (
         lambda: F.interpolate(gv.ones(1, 1, 3, 3), scale_factor=2, mode="bicubic"),

@@ -1,6 +1,6 @@
-"""``Conv1d``, ``Conv2d`` and ``ConvTranspose2d``: PyTorch's layers over ``F.conv1d``, ``F.conv2d`` and
-``F.conv_transpose2d`` (which compute groups=1 only). One base holds what they share, as PyTorch's
-``_ConvNd`` does: the tuples of kernel_size/stride/padding/dilation, the checks, weight and bias."""
+"""``Conv1d``, ``Conv2d``, ``ConvTranspose1d`` and ``ConvTranspose2d``: PyTorch's layers over
+``F.conv1d/2d`` and ``F.conv_transpose1d/2d``. One base holds what they share, as PyTorch's ``_ConvNd``
+does: the tuples of kernel_size/stride/padding/dilation, the checks, weight and bias."""
 
 from ...ops.spatial import single
 from ...ops.windows import pair
@@ -48,7 +48,10 @@ class _ConvNd(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         self._check_arguments()
-        channels = (in_channels, out_channels) if self._transposed else (out_channels, in_channels)
+        if self._transposed:
+            channels = (in_channels, out_channels // groups)
+        else:
+            channels = (out_channels, in_channels // groups)
         self.weight = empty_parameter(*channels, *self.kernel_size, device=device, dtype=dtype)
         if bias:
             self.bias = empty_parameter(out_channels, device=device, dtype=dtype)
@@ -57,12 +60,12 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def _check_arguments(self):
-        name = type(self).__name__
-        if self.groups != 1:
-            raise ValueError(
-                f"{name}: groups={self.groups} is not supported; gradviz's convolutions compute groups=1 "
-                f"only (for a depthwise convolution, use one {name} per group and concatenate the outputs)"
-            )
+        if not isinstance(self.groups, int) or self.groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if self.in_channels % self.groups:
+            raise ValueError("in_channels must be divisible by groups")
+        if self.out_channels % self.groups:
+            raise ValueError("out_channels must be divisible by groups")
         if isinstance(self.padding, str) and self.padding not in _PADDING_STRINGS:
             raise ValueError(
                 f"Invalid padding string {self.padding!r}, should be one of {set(_PADDING_STRINGS)}"
@@ -95,7 +98,7 @@ class _ConvNd(Module):
 
     def _conv(self, input, padding):  # noqa: A002
         conv = F.conv1d if self._dims == 1 else F.conv2d
-        return conv(input, self.weight, self.bias, self.stride, padding, self.dilation)
+        return conv(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def forward(self, input):  # noqa: A002 - PyTorch's argument name
         if self.padding_mode == "zeros":
@@ -113,6 +116,8 @@ class _ConvNd(Module):
             text += f", dilation={self.dilation}"
         if getattr(self, "output_padding", zeros) != zeros:
             text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
         if self.padding_mode != "zeros":
@@ -176,7 +181,14 @@ class _ConvTransposeNd(_ConvNd):
         output_padding = self._output_padding(input, output_size)
         conv = F.conv_transpose1d if self._dims == 1 else F.conv_transpose2d
         return conv(
-            input, self.weight, self.bias, self.stride, self.padding, output_padding, 1, self.dilation
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
         )
 
 
