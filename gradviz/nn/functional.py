@@ -81,4 +81,36 @@ __all__ += [
     "pixel_shuffle",
     "pixel_unshuffle",
     "unfold",
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402
+from ..ops.elementwise_loss import (  # noqa: E402
+    binary_cross_entropy,
+    gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+)
+from ..ops.embedding_loss import (  # noqa: E402
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    triplet_margin_loss,
+)
+
+__all__ += [
+    "normalize",
+    "cosine_similarity",
+    "pairwise_distance",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "kl_div",
+    "poisson_nll_loss",
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "cosine_embedding_loss",
+    "triplet_margin_loss",
+    "soft_margin_loss",
+    "gaussian_nll_loss",
 ]

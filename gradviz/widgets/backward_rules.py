@@ -186,6 +186,9 @@ RULES = {
         _NOT_DIFFERENTIABLE,
     ),
 }
+RULES["binary_cross_entropy"] = (
+    "grad_x = grad · (x - t) / max(x·(1 - x), 1e-12), grad_t = grad · (log(1 - x) - log x)"
+)
 
 
 def backward_rule(op_name):
