@@ -45,3 +45,19 @@ from .resampling import (  # noqa: E402
 )
 
 __all__ = [name for name in dir() if not name.startswith("_") and name[0].isupper()]
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+from .loss import (  # noqa: E402
+    BCELoss,
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    HuberLoss,
+    KLDivLoss,
+    MarginRankingLoss,
+    PoissonNLLLoss,
+    SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
+
+__all__ += [name for name in dir() if name[0].isupper() and name not in __all__]
