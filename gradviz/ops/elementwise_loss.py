@@ -152,7 +152,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 def poisson_nll_loss(
-    input,  # noqa: A002
+    input,
     target,
     log_input=True,
     full=False,

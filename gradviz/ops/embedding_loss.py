@@ -12,15 +12,7 @@ __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss
 _EPSILON = 1e-12  # PyTorch's, added to the squared magnitudes of cosine_embedding_loss
 
 
-def margin_ranking_loss(
-    input1,
-    input2,
-    target,
-    margin=0,
-    size_average=None,
-    reduce=None,
-    reduction="mean",
-):
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """``max(0, -target·(input1 - input2) + margin)``: target 1 asks input1 to rank higher, -1 lower."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if not input1.ndim == input2.ndim == target.ndim:
@@ -40,15 +32,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduce(margin_part + where(target != -1, input, 0.0), reduction)
 
 
-def cosine_embedding_loss(
-    input1,
-    input2,
-    target,
-    margin=0,
-    size_average=None,
-    reduce=None,
-    reduction="mean",
-):
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """``1 - cos(x1, x2)`` where target is 1, ``max(0, cos(x1, x2) - margin)`` where it is -1."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     dim = target.ndim

@@ -164,12 +164,22 @@ class _MarginLoss(_Loss):
         self.margin = margin
 
 
-class MarginRankingLoss(_MarginLoss):
+class _PairMarginLoss(_MarginLoss):
+    """A loss of two inputs and a ±1 target, with a margin of 0 by default."""
+
+    loss = None
+
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input1, input2, target):
-        return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+        return type(self).loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_PairMarginLoss):
+    """``max(0, -target·(input1 - input2) + margin)``."""
+
+    loss = F.margin_ranking_loss
 
 
 class HingeEmbeddingLoss(_MarginLoss):
@@ -180,12 +190,10 @@ class HingeEmbeddingLoss(_MarginLoss):
         return F.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
 
 
-class CosineEmbeddingLoss(_MarginLoss):
-    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(margin, size_average, reduce, reduction)
+class CosineEmbeddingLoss(_PairMarginLoss):
+    """``1 - cos`` for target 1, ``max(0, cos - margin)`` for target -1."""
 
-    def forward(self, input1, input2, target):
-        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+    loss = F.cosine_embedding_loss
 
 
 class TripletMarginLoss(_MarginLoss):
