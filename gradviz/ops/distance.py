@@ -2,9 +2,10 @@
 from ``linalg.vector_norm`` as PyTorch composes them, so gradients and second derivatives come for free.
 """
 
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from .norms import vector_norm
 from .pointwise import clamp_min
+from .promotion import result_type
 from .rearrange import broadcast_shapes
 from .unary import where
 
@@ -49,7 +50,13 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     Each vector is divided by its norm first (as PyTorch does), which keeps the result in [-1, 1]."""
     shape = common_shape("cosine_similarity", x1=x1, x2=x2)
     dim = _dim("cosine_similarity", dim, len(shape))
-    x1, x2 = x1.expand(shape), x2.expand(shape)
+    dtype = result_type(x1, x2)
+    if not dtype.is_floating_point:
+        raise DtypeError(
+            f"cosine_similarity: expected a floating point common dtype, got {dtype} (x1 {x1.dtype}, x2 "
+            f"{x2.dtype}); convert with .float()"
+        )
+    x1, x2 = x1.to(dtype).expand(shape), x2.to(dtype).expand(shape)
     return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
 
 

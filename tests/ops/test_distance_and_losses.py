@@ -61,6 +61,14 @@ def test_distances_match_pytorch(name, kwargs, inputs, device):
     check(*_both(name, **kwargs), *inputs, device=device)
 
 
+def test_cosine_similarity_promotes_to_the_common_float_dtype(device):
+    x, y = np.array([[1, 2, 3], [0, 1, -1]]), rng.standard_normal((2, 3))
+    out = check(*_both("cosine_similarity"), x, y, device=device)
+    assert out[0].dtype == gv.float64
+    with pytest.raises(TypeError, match=r"cosine_similarity: expected a floating point common dtype.*int64"):
+        F.cosine_similarity(gv.tensor(x), gv.tensor(x))
+
+
 def test_values_below_eps_are_clamped_with_pytorch_gradients(device):
     """Zero and tiny norms, small variances: the clamp at eps is a kink that finite differences cannot
     follow, so only PyTorch's values and gradients are compared (in cosine_similarity and
