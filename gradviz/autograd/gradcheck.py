@@ -26,7 +26,7 @@ def _float64_inputs(inputs):
     prepared = []
     for x in inputs:
         if isinstance(x, Tensor) and x._data.dtype.kind == "f":
-            copy = wrap(x._data.astype("float64"))
+            copy = wrap(x._data.astype("float64", order="C"))  # C order: reshape(-1) below is a view
             copy.requires_grad = x.requires_grad
             prepared.append(copy)
         else:

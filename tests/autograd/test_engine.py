@@ -330,3 +330,8 @@ def test_in_place_change_of_a_tensor_that_requires_grad_is_refused():
     with gv.no_grad():
         x.zero_()
     assert x.tolist() == [0.0, 0.0]
+
+
+def test_gradcheck_perturbs_non_contiguous_inputs():
+    transposed = gv.tensor(np.arange(6.0).reshape(2, 3).T, requires_grad=True)
+    assert gv.autograd.gradcheck(lambda t: (t * t).sum(), (transposed,))
