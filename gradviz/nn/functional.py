@@ -23,6 +23,24 @@ from ..ops.embedding_loss import (
 )
 from ..ops.linear import linear
 from ..ops.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
+from ..ops.more_activations import (
+    celu,
+    elu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    mish,
+    prelu,
+    relu,
+    relu6,
+    selu,
+    silu,
+    softmin,
+    softsign,
+    tanhshrink,
+    threshold,
+)
 from ..ops.normalization import batch_norm, layer_norm
 from ..ops.padding import pad
 from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
@@ -47,7 +65,7 @@ from ..ops.spatial import (
     max_pool1d,
     unfold,
 )
-from ..ops.unary import relu, sigmoid, tanh
+from ..ops.unary import sigmoid, tanh
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -59,6 +77,7 @@ __all__ = [
     "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "celu",
     "conv1d",
     "conv2d",
     "conv_transpose1d",
@@ -69,11 +88,16 @@ __all__ = [
     "dropout",
     "dropout1d",
     "dropout2d",
+    "elu",
     "embedding",
     "fold",
     "gaussian_nll_loss",
     "gelu",
+    "glu",
     "group_norm",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
     "hinge_embedding_loss",
     "huber_loss",
     "instance_norm",
@@ -88,6 +112,7 @@ __all__ = [
     "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
+    "mish",
     "mse_loss",
     "nll_loss",
     "normalize",
@@ -97,14 +122,22 @@ __all__ = [
     "pixel_shuffle",
     "pixel_unshuffle",
     "poisson_nll_loss",
+    "prelu",
     "relu",
+    "relu6",
     "scaled_dot_product_attention",
+    "selu",
     "sigmoid",
+    "silu",
     "smooth_l1_loss",
     "soft_margin_loss",
     "softmax",
+    "softmin",
     "softplus",
+    "softsign",
     "tanh",
+    "tanhshrink",
+    "threshold",
     "triplet_margin_loss",
     "unfold",
 ]

@@ -11,6 +11,7 @@ import warnings
 from types import SimpleNamespace
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import state as grad_state
 from ..autograd.tensor import wrap
 from ..backend import array_module, special
 from ..errors import DtypeError
@@ -219,8 +220,9 @@ def gelu(input, approximate="none"):  # noqa: A002
     return Gelu.apply(_floating("gelu", input), approximate)
 
 
-def leaky_relu(input, negative_slope=0.01):  # noqa: A002
-    return LeakyRelu.apply(_floating("leaky_relu", input), negative_slope)
+def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
+    out = LeakyRelu.apply(_floating("leaky_relu", input), negative_slope)
+    return assign_back("leaky_relu", input, out, inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
@@ -229,6 +231,18 @@ def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
 
 def logsigmoid(input):  # noqa: A002
     return Logsigmoid.apply(_floating("logsigmoid", input))
+
+
+def assign_back(op, input, out, inplace):  # noqa: A002
+    """PyTorch's ``inplace=True``: ``out`` (computed out of place) is written into ``input``, which is
+    returned, where that is safe (``input`` needs no recorded gradient: it does not require grad, or
+    gradients are off). Where it is not (PyTorch would record an in-place node), ``out`` is returned as
+    a new tensor and ``input`` is left as it was."""
+    if not inplace or (grad_state.enabled and input._requires_grad):
+        return out
+    input._check_inplace(op + "_")
+    input._data[...] = out._data
+    return input
 
 
 def _floating(op, input, fix="convert it with .float()"):  # noqa: A002

@@ -185,6 +185,12 @@ RULES = {
         ],
         _NOT_DIFFERENTIABLE,
     ),
+    # more activations
+    "elu": "grad_x = grad · scale where x > 0, else grad · scale · alpha · input_scale · "
+    "exp(x · input_scale) (the negative side's slope at x = 0, as PyTorch; selu and celu too)",
+    "hardtanh": "grad_x = grad strictly inside (min_val, max_val), 0 on and beyond the bounds "
+    "(relu6, hardsigmoid and hardswish use it)",
+    "threshold": "grad_x = grad where x > threshold, else 0 (those entries were replaced by value)",
 }
 RULES["binary_cross_entropy"] = (
     "grad_x = grad · (x - t) / max(x·(1 - x), 1e-12), grad_t = grad · (log(1 - x) - log x)"

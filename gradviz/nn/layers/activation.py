@@ -1,12 +1,17 @@
 """Activation layers: each forward is one functional op.
 
-``inplace`` (ReLU, LeakyReLU) is accepted and shown in the repr, but the result is computed out of
-place: gradviz records no in-place ops on tensors that take part in the graph, and ``x = relu(x)``
-gives the same values either way.
+``inplace`` is accepted where PyTorch has it and shown in the repr as PyTorch shows it. The result is
+computed out of place and written back into the input only where that is safe (the input needs no
+recorded gradient: it does not require grad, or gradients are off, as in evaluation); otherwise the
+layer returns a new tensor and leaves its input as it was, since gradviz records no in-place ops on
+tensors that take part in the graph (``x = layer(x)`` gives the same values either way).
 """
 
+from ... import creation
 from .. import functional as F
+from .. import init
 from ..module import Module
+from ..parameter import Parameter
 
 
 class _Pointwise(Module):
@@ -26,15 +31,24 @@ class Tanh(_Pointwise):
     function = staticmethod(F.tanh)
 
 
-class ReLU(_Pointwise):
-    function = staticmethod(F.relu)
+class _InPlaceable(Module):
+    """An activation ``function(input, inplace=...)`` with no other argument."""
+
+    function = None
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
+    def forward(self, input):  # noqa: A002
+        return self.function(input, inplace=self.inplace)
+
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
+
+
+class ReLU(_InPlaceable):
+    function = staticmethod(F.relu)
 
 
 class LeakyReLU(Module):
@@ -44,7 +58,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -84,3 +98,140 @@ class Softmax(_AlongDim):
 
 class LogSoftmax(_AlongDim):
     function = staticmethod(F.log_softmax)
+
+
+def _inplace_suffix(inplace):
+    return ", inplace=True" if inplace else ""
+
+
+class SiLU(_InPlaceable):
+    function = staticmethod(F.silu)
+
+
+class SELU(_InPlaceable):
+    function = staticmethod(F.selu)
+
+
+class ReLU6(_InPlaceable):
+    function = staticmethod(F.relu6)
+
+
+class Mish(_InPlaceable):
+    function = staticmethod(F.mish)
+
+
+class Hardsigmoid(_InPlaceable):
+    function = staticmethod(F.hardsigmoid)
+
+    def extra_repr(self):  # PyTorch's repr leaves inplace out for these two
+        return ""
+
+
+class Hardswish(Hardsigmoid):
+    function = staticmethod(F.hardswish)
+
+
+class Softsign(_Pointwise):
+    function = staticmethod(F.softsign)
+
+
+class Tanhshrink(_Pointwise):
+    function = staticmethod(F.tanhshrink)
+
+
+class ELU(Module):
+    function = staticmethod(F.elu)
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002
+        return self.function(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + _inplace_suffix(self.inplace)
+
+
+class CELU(ELU):
+    function = staticmethod(F.celu)
+
+
+class Hardtanh(Module):
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val cannot be greater than max_val, got {min_val} > {max_val}")
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_suffix(self.inplace)
+
+
+class Threshold(Module):
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + _inplace_suffix(self.inplace)
+
+
+class Softplus(Module):
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input):  # noqa: A002
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class GLU(Module):
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):  # noqa: A002
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """``max(0, x) + weight · min(0, x)``: ``weight`` holds one slope, or one per channel (dim 1)."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(creation.zeros(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input):  # noqa: A002
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class Softmin(_AlongDim):
+    function = staticmethod(F.softmin)
