@@ -269,11 +269,14 @@ def test_embedding_errors():
         layers.Embedding(4, 2, _weight=gv.ones(3, 2))
 
 
-def test_inplace_flag_computes_out_of_place_with_same_values():
+def test_inplace_flag_writes_back_only_where_nothing_records():
     x = gv.tensor([-1.0, 2.0])
-    out = layers.ReLU(inplace=True)(x)
+    assert layers.ReLU(inplace=True)(x) is x
+    np.testing.assert_array_equal(host(x), [0.0, 2.0])
+    hidden = gv.tensor([-1.0, 2.0], requires_grad=True) * 1.0
+    out = layers.ReLU(inplace=True)(hidden)
     np.testing.assert_array_equal(host(out), [0.0, 2.0])
-    np.testing.assert_array_equal(host(x), [-1.0, 2.0])
+    np.testing.assert_array_equal(host(hidden), [-1.0, 2.0])
 
 
 def test_model_of_layers_matches_pytorch_end_to_end(device):
