@@ -11,6 +11,8 @@ are differentiable twice for free.
 
 ``inplace=True`` follows ``activation.assign_back``: the result is written into the input when no
 gradient has to be recorded for it, and returned as a new tensor otherwise.
+
+These are reached as ``gradviz.nn.functional.<name>`` (which lists them), the methods through ``METHODS``.
 """
 
 from ..autograd.function import Function
@@ -23,25 +25,6 @@ from .shape import chunk
 from .unary import abs as _abs
 from .unary import clamp, exp, sigmoid, tanh, where
 from .unary import relu as _relu
-
-__all__ = [
-    "relu",
-    "silu",
-    "elu",
-    "selu",
-    "celu",
-    "hardtanh",
-    "relu6",
-    "hardsigmoid",
-    "hardswish",
-    "mish",
-    "softsign",
-    "tanhshrink",
-    "threshold",
-    "glu",
-    "prelu",
-    "softmin",
-]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946

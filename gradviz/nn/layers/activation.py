@@ -100,10 +100,6 @@ class LogSoftmax(_AlongDim):
     function = staticmethod(F.log_softmax)
 
 
-def _inplace_suffix(inplace):
-    return ", inplace=True" if inplace else ""
-
-
 class SiLU(_InPlaceable):
     function = staticmethod(F.silu)
 
@@ -139,78 +135,70 @@ class Tanhshrink(_Pointwise):
     function = staticmethod(F.tanhshrink)
 
 
-class ELU(Module):
+class _Configured(Module):
+    """An activation ``function(input, *values)``, the values the attributes named in ``arguments`` (PyTorch's
+    names, in its order), shown in the repr as PyTorch shows them (``inplace`` only when True)."""
+
+    function = None
+    arguments = ()
+
+    def forward(self, input):  # noqa: A002
+        return self.function(input, *(getattr(self, name) for name in self.arguments))
+
+    def extra_repr(self):
+        shown = ", ".join(f"{name}={getattr(self, name)}" for name in self.arguments if name != "inplace")
+        return shown + (", inplace=True" if getattr(self, "inplace", False) else "")
+
+
+class ELU(_Configured):
     function = staticmethod(F.elu)
+    arguments = ("alpha", "inplace")
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input):  # noqa: A002
-        return self.function(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}" + _inplace_suffix(self.inplace)
+        self.alpha, self.inplace = alpha, inplace
 
 
 class CELU(ELU):
     function = staticmethod(F.celu)
 
 
-class Hardtanh(Module):
+class Hardtanh(_Configured):
+    function = staticmethod(F.hardtanh)
+    arguments = ("min_val", "max_val", "inplace")
+
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
         if min_val > max_val:
             raise ValueError(f"Hardtanh: min_val cannot be greater than max_val, got {min_val} > {max_val}")
-        self.min_val = min_val
-        self.max_val = max_val
-        self.inplace = inplace
-
-    def forward(self, input):  # noqa: A002
-        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
-
-    def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_suffix(self.inplace)
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
 
-class Threshold(Module):
+class Threshold(_Configured):
+    function = staticmethod(F.threshold)
+    arguments = ("threshold", "value", "inplace")
+
     def __init__(self, threshold, value, inplace=False):
         super().__init__()
-        self.threshold = threshold
-        self.value = value
-        self.inplace = inplace
-
-    def forward(self, input):  # noqa: A002
-        return F.threshold(input, self.threshold, self.value, self.inplace)
-
-    def extra_repr(self):
-        return f"threshold={self.threshold}, value={self.value}" + _inplace_suffix(self.inplace)
+        self.threshold, self.value, self.inplace = threshold, value, inplace
 
 
-class Softplus(Module):
+class Softplus(_Configured):
+    function = staticmethod(F.softplus)
+    arguments = ("beta", "threshold")
+
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
-        self.beta = beta
-        self.threshold = threshold
-
-    def forward(self, input):  # noqa: A002
-        return F.softplus(input, self.beta, self.threshold)
-
-    def extra_repr(self):
-        return f"beta={self.beta}, threshold={self.threshold}"
+        self.beta, self.threshold = beta, threshold
 
 
-class GLU(Module):
+class GLU(_Configured):
+    function = staticmethod(F.glu)
+    arguments = ("dim",)
+
     def __init__(self, dim=-1):
         super().__init__()
         self.dim = dim
-
-    def forward(self, input):  # noqa: A002
-        return F.glu(input, self.dim)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
 
 class PReLU(Module):
