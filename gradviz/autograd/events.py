@@ -26,7 +26,7 @@ from typing import NamedTuple
 from ..dtypes import dtype_name
 from .tensor import Tensor
 
-_seq = itertools.count()
+sequence = itertools.count()  # every event's ``seq``: one order for forward, backward and pass events
 clock = time.perf_counter
 
 
@@ -58,8 +58,8 @@ def _infos(values, ids):
 
 
 class OpEvent(NamedTuple):
-    """One op ran (see the module docstring); the engine builds and delivers it with :func:`emit_forward`
-    or :func:`emit_backward`.
+    """One op ran (see the module docstring); ``Function.apply`` builds the forward event and the backward
+    engine the backward one, in place (a helper's call would cost 5% of a tiny op).
 
     Forward: ``input_tensors`` are the op's arguments in order (tensors, and constants such as the
     ``2`` of ``x * 2``), ``output_tensors`` its outputs. Backward: ``input_tensors`` are the gradients
@@ -115,40 +115,6 @@ class OpEvent(NamedTuple):
         where = f" in {self.module}" if self.module else ""
         took = f"{self.duration * 1e6:.1f} us"
         return f"#{self.seq} {self.phase} {self.op}(node {self.node}){where}: {ins} -> {outs} [{took}]"
-
-
-_new = tuple.__new__
-
-
-def emit_forward(observed, node, args, outputs, duration):
-    """Tell ``observed`` (the active subscribers) that ``node`` ran forward."""
-    event = _new(
-        OpEvent,
-        ("forward", node.name, node.id, next(_seq), node.module, duration, args, outputs, None, type(node)),
-    )
-    for fn in observed:
-        fn(event)
-
-
-def emit_backward(node, grads, grad_inputs, duration):
-    """Tell every subscriber that ``node``'s backward turned ``grads`` into ``grad_inputs``."""
-    event = _new(
-        OpEvent,
-        (
-            "backward",
-            node.name,
-            node.id,
-            next(_seq),
-            node.module,
-            duration,
-            grads,
-            grad_inputs,
-            (node.out_ids, node.inputs),
-            type(node),
-        ),
-    )
-    for fn in observers.subscribers:
-        fn(event)
 
 
 class GradAccumulated(NamedTuple):
@@ -237,7 +203,7 @@ def emit(event):
 
 
 def next_seq():
-    return next(_seq)
+    return next(sequence)
 
 
 class muted:  # noqa: N801 - used like a function
