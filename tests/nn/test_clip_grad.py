@@ -87,3 +87,15 @@ def test_clipping_is_not_recorded_in_a_graph():
     clip_grad_norm_([x], 1.0)
     clip_grad_value_([x], 0.5)
     np.testing.assert_allclose(host(x.grad.detach()), [0.5, 0.5], rtol=1e-6)
+
+
+@pytest.mark.parametrize("foreach", [None, False, True])
+def test_foreach_is_accepted_as_pytorch_accepts_it_on_cpu(foreach):
+    ours, theirs = _pair("cpu", scale=2.0)
+    total = clip_grad_norm_(ours, 0.5, foreach=foreach)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, 0.5, foreach=foreach)
+    np.testing.assert_allclose(host(total), expected.numpy(), rtol=1e-12)
+    clip_grad_value_(ours, 0.1, foreach=foreach)
+    torch.nn.utils.clip_grad_value_(theirs, 0.1, foreach=foreach)
+    for p, t in zip(ours[:3], theirs[:3]):
+        np.testing.assert_allclose(host(p.grad), t.grad.numpy(), rtol=1e-12)

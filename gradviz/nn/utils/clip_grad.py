@@ -12,13 +12,14 @@ from ...ops.shape import stack
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale all gradients together so that their total ``norm_type``-norm is at most ``max_norm``.
 
     The total norm treats the gradients as one long vector: ‖(‖g₁‖, ‖g₂‖, ...)‖. Each gradient is
     multiplied by min(1, max_norm / (total + 1e-6)), which keeps its direction. Returns the total norm
     (before clipping) as a 0-d tensor; ``norm_type`` is any order of ``linalg.vector_norm`` (``float('inf')``
-    for the largest absolute value, 0 for the count of non-zeros).
+    for the largest absolute value, 0 for the count of non-zeros). ``foreach`` picks PyTorch's batched
+    kernels; there is one implementation here, so it is accepted and changes nothing.
     """
     grads = _grads(parameters)
     norm_type = float(norm_type)
@@ -39,8 +40,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return total
 
 
-def clip_grad_value_(parameters, clip_value):
-    """Clamp every gradient value into [-clip_value, clip_value], in place."""
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clamp every gradient value into [-clip_value, clip_value], in place (``foreach``: as above)."""
     clip_value = float(clip_value)
     with no_grad():
         for grad in _grads(parameters):
