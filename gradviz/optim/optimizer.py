@@ -94,8 +94,10 @@ class Optimizer:
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` (if given) recomputes the loss first."""
+        args, kwargs = (self,) if closure is None else (self, closure), {}
         for hook in tuple(self._step_pre_hooks):
-            hook(self, (closure,), {})
+            args, kwargs = _hook_arguments(hook, hook(self, args, kwargs), args, kwargs)
+        closure = kwargs.get("closure", args[1] if len(args) > 1 else None)
         loss = None
         if closure is not None:
             with enable_grad():
@@ -107,11 +109,13 @@ class Optimizer:
                         self._update_one(param, group)
         self.stepped = True
         for hook in tuple(self._step_post_hooks):
-            hook(self, (closure,), {})
+            hook(self, args, kwargs)
         return loss
 
     def register_step_pre_hook(self, hook):
-        """Call ``hook(optimizer, args, kwargs)`` before every ``step()`` (PyTorch's API); removable."""
+        """Call ``hook(optimizer, args, kwargs)`` before every ``step()``; removable. As in PyTorch,
+        ``args`` are step's own (``(optimizer,)``, or ``(optimizer, closure)``), and a hook may return
+        ``(new_args, new_kwargs)`` to replace them (to swap the closure)."""
         return RemovableHandle(self._step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook):
@@ -177,6 +181,19 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
         return "\n".join(lines + [")"])
+
+
+def _hook_arguments(hook, result, args, kwargs):
+    """The step arguments after a pre-hook returned ``result``: unchanged for None, else its pair."""
+    if result is None:
+        return args, kwargs
+    if isinstance(result, tuple) and len(result) == 2:
+        return result
+    name = getattr(hook, "__name__", type(hook).__name__)
+    raise RuntimeError(
+        f"register_step_pre_hook: hook '{name}' returned {result!r}; return None, or a tuple "
+        "(new_args, new_kwargs) to replace step's arguments"
+    )
 
 
 def step_counter():

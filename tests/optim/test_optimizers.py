@@ -371,3 +371,55 @@ def test_works_with_module_parameters():
         optimizer.step()
     assert float(line.slope) == pytest.approx(3.0, abs=1e-4)
     assert float(line.offset) == pytest.approx(1.0, abs=1e-4)
+
+
+def _hook_log(lib):
+    """An SGD step's pre and post hooks on ``lib``, logging what they receive (the optimizer as 'opt')."""
+    param = lib.nn.Parameter(lib.ones(2))
+    param.grad = lib.ones(2)
+    optimizer = lib.optim.SGD([param], lr=0.5)
+    log = []
+
+    def logger(phase):
+        def hook(opt, args, kwargs):
+            named = ["opt" if a is optimizer else "closure" for a in args]
+            log.append((phase, opt is optimizer, named, kwargs))
+
+        return hook
+
+    optimizer.register_step_pre_hook(logger("pre"))
+    handle = optimizer.register_step_post_hook(logger("post"))
+    return optimizer, param, log, handle
+
+
+def test_step_hooks_receive_pytorchs_arguments():
+    for_lib = {}
+    for lib in (gv, torch):
+        optimizer, _, log, handle = _hook_log(lib)
+        optimizer.step()
+        optimizer.step(lambda: 1.0)
+        handle.remove()
+        optimizer.step()
+        for_lib[lib] = log
+    assert for_lib[gv] == for_lib[torch]
+    assert [entry[0] for entry in for_lib[gv]] == ["pre", "post", "pre", "post", "pre"]
+
+
+def test_a_step_pre_hook_can_replace_the_closure():
+    for lib in (gv, torch):
+        optimizer, param, _, _ = _hook_log(lib)
+        optimizer.register_step_pre_hook(lambda opt, args, kwargs: ((opt, lambda: 7.0), {}))
+        assert optimizer.step(lambda: 1.0) == 7.0
+        assert param[0].item() == 0.5
+
+
+def test_a_step_pre_hook_returning_something_else_is_refused():
+    optimizer, param, _, _ = _hook_log(gv)
+
+    def bad_hook(opt, args, kwargs):
+        return 5
+
+    optimizer.register_step_pre_hook(bad_hook)
+    with pytest.raises(RuntimeError, match=r"hook 'bad_hook' returned 5; return None, or a tuple"):
+        optimizer.step()
+    assert float(param[0]) == 1.0
