@@ -202,7 +202,7 @@ def _output_grads(node, grads, sink):
             if tensor is not None and grads[nr] is not None:
                 tensor.grad = grads[nr] if tensor.grad is None else _add(tensor.grad, grads[nr], False)
     sink.capture(node, grads)
-    if len(grads) > 1 and None in grads:
+    if len(grads) > 1 and None in grads and node.materialize_grads:
         like = next(g for g in grads if g is not None)
         xp = backend.array_module(like._data)
         grads = [

@@ -52,6 +52,7 @@ class Function:
     saved_for_input = None
     _output_hooks = None
     _retained = None
+    materialize_grads = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -69,6 +70,10 @@ class Function:
     # ---- ctx API (PyTorch's) ----
     def save_for_backward(self, *arrays):
         self.to_save = arrays
+
+    def set_materialize_grads(self, value):
+        """With False, backward receives None (not zeros) for an output that got no gradient."""
+        self.materialize_grads = bool(value)
 
     @property
     def saved_tensors(self):

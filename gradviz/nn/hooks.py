@@ -11,14 +11,15 @@ class BackwardHook(Function):
     name = "backward_hook"
 
     @staticmethod
-    def forward(ctx, on_grads, *arrays):
+    def forward(ctx, on_grads, materialize, *arrays):
         ctx.on_grads = on_grads
+        ctx.set_materialize_grads(materialize)
         return tuple(arrays)
 
     @staticmethod
     def backward(ctx, *grads):
         replaced = ctx.on_grads(grads)
-        return (None, *(grads if replaced is None else replaced))
+        return (None, None, *(grads if replaced is None else replaced))
 
 
 class ModuleBackwardHooks:
@@ -31,7 +32,7 @@ class ModuleBackwardHooks:
         self.inputs_tracked = False
 
     def wrap_inputs(self, args):
-        wrapped = _pass_through(args, self._on_grad_input)
+        wrapped = _pass_through(args, self._on_grad_input, materialize=True)
         if wrapped is None:
             return args
         self.inputs_tracked = True
@@ -39,9 +40,9 @@ class ModuleBackwardHooks:
 
     def wrap_output(self, output):
         if isinstance(output, Tensor):
-            wrapped = _pass_through((output,), self._on_grad_output)
+            wrapped = _pass_through((output,), self._on_grad_output, materialize=False)
             return output if wrapped is None else wrapped[0]
-        wrapped = _pass_through(output, self._on_grad_output)
+        wrapped = _pass_through(output, self._on_grad_output, materialize=False)
         return output if wrapped is None else type(output)(wrapped)
 
     def _on_grad_output(self, grads):
@@ -60,12 +61,14 @@ class ModuleBackwardHooks:
         return grad_input
 
 
-def _pass_through(values, on_grads):
-    """``values`` with each tensor that requires grad routed through one BackwardHook, or None."""
+def _pass_through(values, on_grads, materialize):
+    """``values`` with each tensor that requires grad routed through one BackwardHook, or None. As in
+    PyTorch, a module output that got no gradient reaches the hooks as None (``materialize=False``),
+    an input as zeros."""
     positions = [i for i, v in enumerate(values) if isinstance(v, Tensor) and v.requires_grad]
     if not positions:
         return None
-    routed = BackwardHook.apply(on_grads, *(values[i] for i in positions))
+    routed = BackwardHook.apply(on_grads, materialize, *(values[i] for i in positions))
     values = list(values)
     for i, tensor in zip(positions, routed):
         values[i] = tensor

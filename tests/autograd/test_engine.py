@@ -278,6 +278,37 @@ def test_custom_function_like_pytorch():
     assert gv.autograd.gradgradcheck(Cube.apply, (gv.tensor([0.3, -1.1], requires_grad=True),))
 
 
+def _split_in_two(lib, materialize):
+    """A two-output Function on ``lib`` whose backward logs what it receives for each output."""
+    received = []
+
+    class Split(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(materialize)
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, grad_a, grad_b):
+            received.append([None if g is None else g.tolist() for g in (grad_a, grad_b)])
+            return (grad_a if grad_a is not None else 0 * grad_b) * 2
+
+    return Split, received
+
+
+@pytest.mark.parametrize("materialize", [True, False])
+def test_set_materialize_grads_like_pytorch(materialize):
+    logs = []
+    for lib in (gv, torch):
+        split, received = _split_in_two(lib, materialize)
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        _, b = split.apply(x)
+        b.sum().backward()
+        logs.append((received, x.grad.tolist()))
+    assert logs[0] == logs[1]
+    assert logs[0][0] == [[[0.0, 0.0] if materialize else None, [1.0, 1.0]]]
+
+
 def test_custom_function_returning_wrong_gradient_shape_is_caught():
     class Broken(gv.autograd.Function):
         @staticmethod

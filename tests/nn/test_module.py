@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 import gradviz as gv
 import gradviz.nn.functional as F
@@ -189,6 +190,33 @@ def test_full_backward_hook_sees_and_can_replace_gradients():
     assert seen["out"][0].shape == (4, 3) and seen["in"][0].shape == (4, 2)
     assert x.grad.tolist() == [[0.0, 0.0]] * 4
     assert layer.weight.grad is not None
+
+
+def _boundary_gradients(lib):
+    """What a full backward hook sees of a two-output module when only one output is used."""
+
+    class Two(lib.nn.Module):
+        def forward(self, x, y):
+            return x * 2, y * 3
+
+    seen = []
+    module = Two()
+    module.register_full_backward_hook(
+        lambda m, grad_input, grad_output: seen.append(
+            [[None if g is None else g.tolist() for g in grads] for grads in (grad_input, grad_output)]
+        )
+    )
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = lib.tensor([3.0], requires_grad=True)
+    _, second = module(x, y)
+    second.sum().backward()
+    return seen, x.grad.tolist()
+
+
+def test_an_output_without_gradient_reaches_backward_hooks_as_none_like_pytorch():
+    ours, theirs = _boundary_gradients(gv), _boundary_gradients(torch)
+    assert ours == theirs
+    assert ours[0] == [[[[0.0, 0.0], [3.0]], [None, [1.0]]]]
 
 
 def test_assigning_a_plain_tensor_to_a_parameter_slot_is_refused():
