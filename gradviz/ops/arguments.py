@@ -1,5 +1,5 @@
 """Argument normalisation shared by ops: PyTorch accepts ``x.view(2, 3)`` and ``x.view((2, 3))``,
-negative dims, and ``dim`` as an int, a tuple or None."""
+negative dims, and ``dim`` as an int, a tuple or None; and the reflected operators (``2 - x``)."""
 
 from ..errors import IndexOutOfRangeError
 
@@ -32,3 +32,8 @@ def normalize_dims(dim, ndim, op):
     if len(set(dims)) != len(dims):
         raise ValueError(f"{op}: dim {dim} names a dimension more than once")
     return dims
+
+
+def reflected(op):
+    """The method behind a reflected operator: ``2 - x`` calls ``x.__rsub__(2)``, which is ``sub(2, x)``."""
+    return lambda self, other: op(other, self)

@@ -4,18 +4,23 @@ input's shape with ``sum_to``. ``2 * x`` and ``2 + x`` run as ``x * 2`` and ``x 
 
 Operands of different dtypes are cast to PyTorch's result type (``promotion``) inside forward; the
 ``if`` in front of each ``promote`` is its inline fast path (same dtypes, or a float array and a
-Python scalar), which keeps ``x * 1.01`` free of an extra call."""
+Python scalar), which keeps ``x * 1.01`` free of an extra call.
+
+``div(a, b, rounding_mode='trunc' | 'floor')`` is ``rounding``'s op; ``/`` and ``true_divide`` go
+straight to ``Div``, and ``div`` adds one test of ``rounding_mode`` in front of it."""
 
 import math
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
+from .arguments import reflected
 from .broadcast import sum_to
 from .promotion import WEAK, cast, promote, result_dtype
+from .rounding import rounded_division
 from .unary import log, where
 
-__all__ = ["add", "sub", "mul", "div", "neg", "pow"]
+__all__ = ["add", "sub", "mul", "div", "divide", "true_divide", "neg", "pow"]
 
 
 def _reduce(ctx, i, grad):
@@ -153,7 +158,16 @@ def mul(input, other):  # noqa: A002
     return Mul.apply(input, other)
 
 
-def div(input, other):  # noqa: A002
+def div(input, other, *, rounding_mode=None):  # noqa: A002
+    if rounding_mode is None:
+        return Div.apply(input, other)
+    return rounded_division(rounding_mode).apply(input, other)
+
+
+divide = div
+
+
+def true_divide(input, other):  # noqa: A002
     return Div.apply(input, other)
 
 
@@ -165,26 +179,24 @@ def pow(input, exponent):  # noqa: A001, A002
     return Pow.apply(input, exponent)
 
 
-def _reflected(op):
-    return lambda self, other: op(other, self)
-
-
 METHODS = {
     "__add__": add,
     "__radd__": add,
     "__sub__": sub,
-    "__rsub__": _reflected(sub),
+    "__rsub__": reflected(sub),
     "__mul__": mul,
     "__rmul__": mul,
-    "__truediv__": div,
-    "__rtruediv__": _reflected(div),
+    "__truediv__": true_divide,
+    "__rtruediv__": reflected(true_divide),
     "__neg__": neg,
     "__pow__": pow,
-    "__rpow__": _reflected(pow),
+    "__rpow__": reflected(pow),
     "add": add,
     "sub": sub,
     "mul": mul,
     "div": div,
+    "divide": div,
+    "true_divide": true_divide,
     "neg": neg,
     "pow": pow,
 }

@@ -1,22 +1,28 @@
-"""Rounding and integer division: floor, ceil, round, trunc, sign, fmod, remainder (``%``).
+"""Rounding and integer division: floor, ceil, round, trunc, sign, fmod, remainder (``%``), floor_divide
+(``//``) and ``div``'s rounding modes.
 
 As in PyTorch: floor, ceil, round and trunc return an integer tensor unchanged (a copy) and refuse bool;
 sign keeps the dtype (bool stays bool) and gives 0 for NaN; round goes half to even (``round(2.5) = 2``);
 their gradient is zero everywhere. ``fmod`` takes the sign of the dividend (C's ``fmod``), ``remainder``
 the sign of the divisor (Python's ``%``); their gradients are ``grad`` for the dividend and
-``-grad · trunc(a / b)`` (fmod) or ``-grad · floor(a / b)`` (remainder) for the divisor. Integer
-division by zero raises, as in PyTorch.
+``-grad · trunc(a / b)`` (fmod) or ``-grad · floor(a / b)`` (remainder) for the divisor.
+
+``div(a, b, rounding_mode='trunc' | 'floor')`` rounds the quotient toward zero or down, in the result
+dtype (``int // int`` stays an integer, as ``-7 // 2 = -4``); its gradient is zero, as PyTorch's. PyTorch
+defines no derivative for ``floor_divide`` (``//``), although its values are ``div``'s with
+``rounding_mode='floor'``: its backward raises, as there. Integer division by zero raises, as in PyTorch;
+a float one gives ±inf or NaN.
 """
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
-from ..errors import DtypeError
-from .arithmetic import _reflected
+from ..errors import DtypeError, GraphError
+from .arguments import reflected
 from .broadcast import sum_to
 from .promotion import WEAK, cast, result_dtype
 
-__all__ = ["floor", "ceil", "round", "trunc", "fix", "sign", "fmod", "remainder"]
+__all__ = ["floor", "ceil", "round", "trunc", "fix", "sign", "fmod", "remainder", "floor_divide"]
 
 
 def _zero_gradient(ctx, grad):
@@ -90,6 +96,23 @@ class Sign(Function):
         return (x > 0).astype(x.dtype) - (x < 0)
 
 
+def _division_operands(op, a, b):
+    """The array module, the result dtype and ``a``, ``b`` cast to it, for an op that divides: bool is
+    refused, and so is an integer division by zero (numpy would give 0), as PyTorch does."""
+    xp = array_module(b if a.__class__ in WEAK else a)
+    dtype = result_dtype(a, b)
+    x, y = cast(dtype, a, b)
+    if dtype.kind == "b":
+        shapes = " and ".join(str(tuple(getattr(v, "shape", ()))) for v in (a, b))
+        raise DtypeError(
+            f"{op}: not defined for bool tensors (as in PyTorch), got bool of shapes {shapes}; "
+            "convert first, e.g. .int()"
+        )
+    if dtype.kind != "f" and xp.any(y == 0):
+        raise ZeroDivisionError("integer division by zero (PyTorch raises ZeroDivisionError too)")
+    return xp, dtype, x, y
+
+
 class Fmod(Function):
     """``a - trunc(a / b) · b``: the sign of the dividend."""
 
@@ -97,17 +120,7 @@ class Fmod(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        xp = array_module(b if a.__class__ in WEAK else a)
-        dtype = result_dtype(a, b)
-        x, y = cast(dtype, a, b)
-        if dtype.kind == "b":
-            shapes = " and ".join(str(tuple(getattr(v, "shape", ()))) for v in (a, b))
-            raise DtypeError(
-                f"{ctx.name}: not defined for bool tensors (as in PyTorch), got bool of shapes {shapes}; "
-                "convert first, e.g. .int()"
-            )
-        if dtype.kind != "f" and xp.any(y == 0):
-            raise ZeroDivisionError("integer division by zero (PyTorch raises ZeroDivisionError too)")
+        xp, dtype, x, y = _division_operands(ctx.name, a, b)
         ctx.save_for_backward(a, b)
         if ctx.rounding == "trunc":
             return xp.fmod(x, y)
@@ -135,6 +148,60 @@ class Remainder(Fmod):
     rounding = "floor"
 
 
+class DivTrunc(Function):
+    """``div(a, b, rounding_mode='trunc')``: the quotient rounded toward zero, in the result dtype. Its
+    gradient is zero (a step function), as PyTorch's."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp, dtype, x, y = _division_operands(ctx.name, a, b)
+        if dtype.kind == "f":
+            return xp.trunc(x / y)
+        quotient = xp.floor_divide(x, y)  # integers: floor, then one up where it rounded a negative down
+        return quotient + ((xp.remainder(x, y) != 0) & ((x < 0) != (y < 0)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(
+            wrap(array_module(x._data).zeros_like(x._data)) if need else None
+            for x, need in zip(ctx.inputs, ctx.needs_input_grad)
+        )
+
+
+class DivFloor(DivTrunc):
+    """``div(a, b, rounding_mode='floor')``: the quotient rounded down, as Python's ``//`` (numpy's float
+    kernel is PyTorch's: ``(a - fmod(a, b)) / b``, corrected, not ``floor(a / b)``)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp, _, x, y = _division_operands(ctx.name, a, b)
+        return xp.floor_divide(x, y)
+
+
+class FloorDivide(DivFloor):
+    """``//``: ``div``'s floor values; PyTorch defines no derivative for it, so backward raises."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise GraphError(
+            "floor_divide: the derivative for floor_divide is not implemented (as in PyTorch); for a zero "
+            "gradient use div(input, other, rounding_mode='floor'), or detach the operands first"
+        )
+
+
+ROUNDED_DIVISIONS = {"trunc": DivTrunc, "floor": DivFloor}
+
+
+def rounded_division(rounding_mode):
+    """The Function of ``div(..., rounding_mode=)`` for a mode other than None."""
+    function = ROUNDED_DIVISIONS.get(rounding_mode)
+    if function is None:
+        raise RuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}"
+        )
+    return function
+
+
 def floor(input):  # noqa: A002 - PyTorch's argument names
     return Floor.apply(input)
 
@@ -144,9 +211,13 @@ def ceil(input):  # noqa: A002
 
 
 def round(input, *, decimals=0):  # noqa: A001, A002
+    return Round.apply(input, checked_decimals("round", decimals))
+
+
+def checked_decimals(op, decimals):
     if not isinstance(decimals, int) or isinstance(decimals, bool):
-        raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
-    return Round.apply(input, decimals)
+        raise TypeError(f"{op}(): argument 'decimals' must be int, not {type(decimals).__name__}")
+    return decimals
 
 
 def trunc(input):  # noqa: A002
@@ -171,16 +242,27 @@ def fmod(input, other):  # noqa: A002
 
 def remainder(input, other):  # noqa: A002
     """``input`` may be a number when ``other`` is a tensor (``5 % x``)."""
+    return Remainder.apply(*_one_tensor("remainder", input, other, "%"))
+
+
+def floor_divide(input, other):  # noqa: A002
+    """``input // other``, ``input`` a number or a tensor; no derivative (see ``FloorDivide``)."""
+    return FloorDivide.apply(*_one_tensor("floor_divide", input, other, "//"))
+
+
+def _one_tensor(op, input, other, operator):  # noqa: A002
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(
-            f"remainder(): expected a Tensor for input or other, got {type(input).__name__} and "
-            f"{type(other).__name__}; for two numbers use Python's %"
+            f"{op}(): expected a Tensor for input or other, got {type(input).__name__} and "
+            f"{type(other).__name__}; for two numbers use Python's {operator}"
         )
-    return Remainder.apply(input, other)
+    return input, other
 
 
 METHODS = {
     **{name: globals()[name] for name in __all__},
     "__mod__": remainder,
-    "__rmod__": _reflected(remainder),
+    "__rmod__": reflected(remainder),
+    "__floordiv__": floor_divide,
+    "__rfloordiv__": reflected(floor_divide),
 }

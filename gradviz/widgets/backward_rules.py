@@ -169,6 +169,12 @@ RULES = {
     ),
     "fmod": "grad_a = grad, grad_b = -grad · trunc(a / b)",
     "remainder": "grad_a = grad, grad_b = -grad · floor(a / b)",
+    **dict.fromkeys(
+        ["div_trunc", "div_floor"],
+        "grad_a = 0, grad_b = 0: the rounded quotient is a step function, flat wherever it is differentiable",
+    ),
+    "floor_divide": "none: PyTorch defines no derivative for floor_divide (//), so backward raises; "
+    "div(a, b, rounding_mode='floor') gives the same values with zero gradients",
     "clamp_min": "grad_x = grad where x ≥ min, else 0 (a tensor min gets grad where it was chosen)",
     "clamp_max": "grad_x = grad where x ≤ max, else 0 (a tensor max gets grad where it was chosen)",
     "lerp": "grad_input = grad · (1 - w), grad_end = grad · w, grad_w = grad · (end - input)",
