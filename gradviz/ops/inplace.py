@@ -1,4 +1,6 @@
-"""In-place updates for optimizers and initialisers: add_, mul_, addcdiv_, copy_, fill_, uniform_...
+"""In-place updates: the ones optimizers and initialisers use (add_, mul_, addcdiv_, copy_, fill_,
+uniform_...), the elementwise ops' ``exp_``, ``floor_divide_``, ``pow_``..., and the view changes
+``t_``, ``transpose_``, ``unsqueeze_``, ``squeeze_``.
 
 They are not graph ops: in-place changes are allowed only where nothing records, on tensors that do not
 require grad or under ``no_grad()`` (where optimizers and ``nn.init`` run). Every method stamps the write
@@ -6,18 +8,42 @@ first (``Tensor._check_inplace``), so a later backward that needs the overwritte
 of using the new ones, as PyTorch's version counters do. Each method writes into ``self._data`` (values of
 other tensors come from their ``._data``), keeps the tensor's dtype and device, and returns ``self``.
 
+The elementwise ones (``in_place``) run their op's own forward kernel, so they give exactly the
+out-of-place values, then write the result back; a result of a higher category than the tensor (float
+into an integer tensor, integer into bool) is refused, as PyTorch refuses it. The view changes give the
+tensor a new view of the same buffer; PyTorch counts them as writes too (a backward that saved the tensor
+then raises), and so does gradviz.
+
 ``x += y`` is the exception that stays usable inside a recorded graph: when ``x`` is an op's output, or
 ``y`` requires grad, it computes ``x + y`` out of place (so ``total += loss`` works); otherwise it is
-``add_``.
+``add_``. ``-=``, ``*=``, ``/=``, ``//=``, ``%=`` and ``**=`` do the same.
 """
 
 from .. import backend
+from ..autograd.function import explain_failure
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.tensor import Tensor
 from ..backend import array_module
-from ..errors import DeviceError, DtypeError, GraphError, ShapeError
+from ..errors import DeviceError, DtypeError, GradvizError, GraphError, ShapeError
 from ..random import rng
-from .arithmetic import add, div, mul, sub
+from .arithmetic import Neg, Pow, add, div, mul, pow, sub
+from .elementary import Reciprocal, Rsqrt
+from .pointwise import ClampMax, ClampMin
+from .rounding import (
+    Ceil,
+    Floor,
+    FloorDivide,
+    Fmod,
+    Remainder,
+    Round,
+    Trunc,
+    checked_decimals,
+    floor_divide,
+    remainder,
+    rounded_division,
+)
+from .shape import squeezed_shape, swaps_matrix, transposed_dims, unsqueezed_shape
+from .unary import Abs, Cos, Exp, Log, Sin, Sqrt
 
 __all__ = []
 
@@ -73,11 +99,56 @@ def _update(self, op, ufunc, value):
     try:
         getattr(array_module(data), ufunc)(data, value, out=data)
     except ValueError:
-        raise ShapeError(
-            f"{op}: an operand of shape {tuple(getattr(value, 'shape', ()))} does not broadcast to the "
-            f"tensor's shape {tuple(data.shape)}; an in-place op cannot change the tensor's shape"
-        ) from None
+        raise _not_broadcast(self, op, value) from None
     return self
+
+
+def _not_broadcast(self, op, value):
+    return ShapeError(
+        f"{op}: an operand of shape {tuple(getattr(value, 'shape', ()))} does not broadcast to the "
+        f"tensor's shape {tuple(self._data.shape)}; an in-place op cannot change the tensor's shape"
+    )
+
+
+def _rewrite(self, op, function, *args):
+    """Write ``function``'s forward kernel on self's data and ``args`` (as the out-of-place op computes
+    it, recording nothing) into self's buffer."""
+    data = self._data
+    try:
+        out = function.forward(function.__new__(function), data, *args)
+    except GradvizError:
+        raise
+    except Exception as exc:
+        raise explain_failure(op, (self, *args), exc) from exc
+    if out.shape != data.shape:  # an operand broadcast the result beyond self's shape
+        raise _not_broadcast(self, op, next(a for a in args if getattr(a, "shape", out.shape) != data.shape))
+    if _KIND_RANK[out.dtype.kind] > _KIND_RANK[data.dtype.kind]:
+        _refuse_cast(self, op, "a floating point result" if out.dtype.kind == "f" else "an integer result")
+    data[...] = out
+    return self
+
+
+def in_place(name, function, *fixed):
+    """The ``Tensor`` method ``name`` (``exp_``, ``relu_``...): ``function``'s result on the tensor (with
+    the arguments ``fixed``, e.g. square's exponent) written into it."""
+
+    def method(self):
+        self._check_inplace(name)
+        return _rewrite(self, name, function, *fixed)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def _with_operand(name, function):
+    """The method ``name(self, other)`` (``fmod_``...): ``function`` of the tensor and ``other``."""
+
+    def method(self, other):
+        self._check_inplace(name)
+        return _rewrite(self, name, function, _operand(self, name, other))
+
+    method.__name__ = method.__qualname__ = name
+    return method
 
 
 def _scaled(value, factor):
@@ -99,10 +170,36 @@ def mul_(self, other):
     return _update(self, "mul_", "multiply", _operand(self, "mul_", other))
 
 
-def div_(self, other):
+def div_(self, other, *, rounding_mode=None):
     self._check_inplace("div_")
+    if rounding_mode is not None:
+        return _rewrite(self, "div_", rounded_division(rounding_mode), _operand(self, "div_", other))
     _require_float(self, "div_")
     return _update(self, "div_", "true_divide", _operand(self, "div_", other))
+
+
+def pow_(self, exponent):
+    self._check_inplace("pow_")
+    return _rewrite(self, "pow_", Pow, _operand(self, "pow_", exponent))
+
+
+def clamp_min_(self, min):  # noqa: A002 - PyTorch's names
+    self._check_inplace("clamp_min_")
+    return _rewrite(self, "clamp_min_", ClampMin, _operand(self, "clamp_min_", min), None)
+
+
+def clamp_max_(self, max):  # noqa: A002
+    self._check_inplace("clamp_max_")
+    return _rewrite(self, "clamp_max_", ClampMax, None, _operand(self, "clamp_max_", max))
+
+
+floor_divide_ = _with_operand("floor_divide_", FloorDivide)
+remainder_ = _with_operand("remainder_", Remainder)
+
+
+def round_(self, *, decimals=0):
+    self._check_inplace("round_")
+    return _rewrite(self, "round_", Round, checked_decimals("round_", decimals))
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1):
@@ -124,13 +221,6 @@ def lerp_(self, end, weight):
     _require_float(self, "lerp_")
     step = _operand(self, "lerp_", end) - self._data
     return _update(self, "lerp_", "add", step * _operand(self, "lerp_", weight))
-
-
-def sqrt_(self):
-    self._check_inplace("sqrt_")
-    _require_float(self, "sqrt_")
-    array_module(self._data).sqrt(self._data, out=self._data)
-    return self
 
 
 def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
@@ -211,6 +301,34 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     return _random_fill(self, "normal_", lambda r, shape: r.normal(mean, std, shape), generator)
 
 
+def _new_view(self, op, view):
+    """``self`` reads its buffer through ``view`` (another shape, the same memory), as PyTorch's ``t_``
+    and ``unsqueeze_`` change a tensor's shape and strides in place."""
+    self._check_inplace(op)
+    self._data = view
+    return self
+
+
+def t_(self):
+    data = self._data
+    return _new_view(self, "t_", data.swapaxes(0, 1) if swaps_matrix(data.shape, "t_") else data)
+
+
+def transpose_(self, dim0, dim1):
+    dim0, dim1 = transposed_dims(self._data.shape, dim0, dim1, "transpose_")
+    return _new_view(self, "transpose_", self._data.swapaxes(dim0, dim1))
+
+
+def unsqueeze_(self, dim):
+    return _new_view(
+        self, "unsqueeze_", self._data.reshape(unsqueezed_shape(self._data.shape, dim, "unsqueeze_"))
+    )
+
+
+def squeeze_(self, dim=None):
+    return _new_view(self, "squeeze_", self._data.reshape(squeezed_shape(self._data.shape, dim, "squeeze_")))
+
+
 def _augmented(in_place, out_of_place):
     def operator(self, other):
         if grad_state.enabled and (
@@ -230,7 +348,27 @@ METHODS = {
     "addcmul_": addcmul_,
     "addcdiv_": addcdiv_,
     "lerp_": lerp_,
-    "sqrt_": sqrt_,
+    "exp_": in_place("exp_", Exp),
+    "log_": in_place("log_", Log),
+    "sqrt_": in_place("sqrt_", Sqrt),
+    "rsqrt_": in_place("rsqrt_", Rsqrt),
+    "reciprocal_": in_place("reciprocal_", Reciprocal),
+    "sin_": in_place("sin_", Sin),
+    "cos_": in_place("cos_", Cos),
+    "abs_": in_place("abs_", Abs),
+    "neg_": in_place("neg_", Neg),
+    "square_": in_place("square_", Pow, 2),
+    "floor_": in_place("floor_", Floor),
+    "ceil_": in_place("ceil_", Ceil),
+    "trunc_": in_place("trunc_", Trunc),
+    "fix_": in_place("fix_", Trunc),
+    "round_": round_,
+    "pow_": pow_,
+    "floor_divide_": floor_divide_,
+    "fmod_": _with_operand("fmod_", Fmod),
+    "remainder_": remainder_,
+    "clamp_min_": clamp_min_,
+    "clamp_max_": clamp_max_,
     "clamp_": clamp_,
     "clip_": clamp_,
     "copy_": copy_,
@@ -242,4 +380,13 @@ METHODS = {
     "__isub__": _augmented(sub_, sub),
     "__imul__": _augmented(mul_, mul),
     "__itruediv__": _augmented(div_, div),
+    "__ifloordiv__": _augmented(floor_divide_, floor_divide),
+    "__imod__": _augmented(remainder_, remainder),
+    "__ipow__": _augmented(pow_, pow),
+    "t_": t_,
+    "transpose_": transpose_,
+    "swapaxes_": transpose_,
+    "swapdims_": transpose_,
+    "unsqueeze_": unsqueeze_,
+    "squeeze_": squeeze_,
 }

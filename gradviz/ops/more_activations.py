@@ -1,6 +1,6 @@
 """More activations: the ELU family (elu, selu, celu), the hard ones (hardtanh, relu6, hardsigmoid,
 hardswish), threshold, silu, mish, softsign, tanhshrink, glu, prelu, softmin; and the in-place
-``relu_``, ``sigmoid_``, ``tanh_`` methods.
+``relu_``, ``sigmoid_``, ``tanh_`` methods (``inplace.in_place``: their op's kernel, written back).
 
 Three are Functions of their own, because their gradient at a kink is not what composing gives: ``elu``
 takes the negative branch's slope at exactly 0 (``alpha · scale · input_scale``, as PyTorch does),
@@ -21,9 +21,10 @@ from ..backend import array_module
 from ..errors import DtypeError, ShapeError
 from .activation import Softmax, _floating, _normalized, assign_back, softplus
 from .arguments import normalize_dim
+from .inplace import in_place
 from .shape import chunk
+from .unary import Relu, Sigmoid, Tanh, clamp, exp, sigmoid, tanh, where
 from .unary import abs as _abs
-from .unary import clamp, exp, sigmoid, tanh, where
 from .unary import relu as _relu
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -185,34 +186,8 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
     return Softmax.apply(-x, dim)
 
 
-def _in_place(name, kernel, floating):
-    """A ``Tensor`` method ``name`` (relu_, sigmoid_...) that overwrites the tensor's data with
-    ``kernel(xp, data)`` under ``ops.inplace``'s rules: refused where it would have to be recorded."""
-
-    def method(self):
-        self._check_inplace(name)
-        if floating and self._data.dtype.kind != "f":
-            raise DtypeError(
-                f"{name}: a floating point result cannot be written in place into a {self.dtype} tensor; "
-                "convert the tensor first (e.g. x = x.float()) or use the out-of-place op"
-            )
-        kernel(array_module(self._data), self._data)
-        return self
-
-    method.__name__ = method.__qualname__ = name
-    return method
-
-
-def _sigmoid_into(xp, data):
-    """σ(x) = (tanh(x / 2) + 1) / 2, as ``unary.Sigmoid`` computes it, written into ``data``."""
-    data *= 0.5
-    xp.tanh(data, out=data)
-    data += 1
-    data *= 0.5
-
-
 METHODS = {
-    "relu_": _in_place("relu_", lambda xp, data: xp.maximum(data, 0, out=data), floating=False),
-    "sigmoid_": _in_place("sigmoid_", _sigmoid_into, floating=True),
-    "tanh_": _in_place("tanh_", lambda xp, data: xp.tanh(data, out=data), floating=True),
+    "relu_": in_place("relu_", Relu),
+    "sigmoid_": in_place("sigmoid_", Sigmoid),
+    "tanh_": in_place("tanh_", Tanh),
 }

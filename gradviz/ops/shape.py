@@ -226,15 +226,22 @@ def view(input, *shape):  # noqa: A002
 
 
 def squeeze(input, dim=None):  # noqa: A002
-    dims = normalize_dims(dim, input.ndim, "squeeze")
-    shape = tuple(s for d, s in enumerate(input._data.shape) if s != 1 or d not in dims)
-    return Squeeze.apply(input, shape)
+    return Squeeze.apply(input, squeezed_shape(input._data.shape, dim, "squeeze"))
+
+
+def squeezed_shape(shape, dim, op):
+    """``shape`` without its size-1 dims (those of ``dim``, or all); also for ``squeeze_``."""
+    dims = normalize_dims(dim, len(shape), op)
+    return tuple(s for d, s in enumerate(shape) if s != 1 or d not in dims)
 
 
 def unsqueeze(input, dim):  # noqa: A002
-    dim = normalize_dim(dim, input.ndim + 1, "unsqueeze")
-    shape = input._data.shape
-    return Unsqueeze.apply(input, (*shape[:dim], 1, *shape[dim:]))
+    return Unsqueeze.apply(input, unsqueezed_shape(input._data.shape, dim, "unsqueeze"))
+
+
+def unsqueezed_shape(shape, dim, op):
+    dim = normalize_dim(dim, len(shape) + 1, op)
+    return (*shape[:dim], 1, *shape[dim:])
 
 
 def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
@@ -276,21 +283,30 @@ def contiguous(input, memory_format=None):  # noqa: A002
 
 
 def transpose(input, dim0, dim1):  # noqa: A002
-    ndim = input._data.ndim
-    dim0, dim1 = normalize_dim(dim0, ndim, "transpose"), normalize_dim(dim1, ndim, "transpose")
+    dim0, dim1 = transposed_dims(input._data.shape, dim0, dim1, "transpose")
     if dim0 == dim1:
         return input
     return Transpose.apply(input, dim0, dim1)
 
 
 def t(input):  # noqa: A002
-    ndim = input._data.ndim
-    if ndim > 2:
+    return Transpose.apply(input, 0, 1) if swaps_matrix(input._data.shape, "t") else input
+
+
+def transposed_dims(shape, dim0, dim1, op):
+    """``dim0`` and ``dim1`` in ``[0, ndim)``; also for ``transpose_``."""
+    return normalize_dim(dim0, len(shape), op), normalize_dim(dim1, len(shape), op)
+
+
+def swaps_matrix(shape, op):
+    """Whether ``t`` (or ``t_``) swaps two dims: a matrix's; a vector or a scalar stays as it is, and more
+    dims are refused."""
+    if len(shape) > 2:
         raise ShapeError(
-            f"t: expects a tensor with at most 2 dimensions, but got shape {tuple(input._data.shape)}; "
+            f"{op}: expects a tensor with at most 2 dimensions, but got shape {tuple(shape)}; "
             "use transpose(dim0, dim1) or .mT for batches"
         )
-    return Transpose.apply(input, 0, 1) if ndim == 2 else input
+    return len(shape) == 2
 
 
 def flip(input, *dims):  # noqa: A002
