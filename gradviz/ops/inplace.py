@@ -112,10 +112,12 @@ def _not_broadcast(self, op, value):
 
 def _rewrite(self, op, function, *args):
     """Write ``function``'s forward kernel on self's data and ``args`` (as the out-of-place op computes
-    it, recording nothing) into self's buffer."""
+    it, recording nothing) into self's buffer. The kernel's own errors name ``op`` (its ``ctx.name``)."""
     data = self._data
+    ctx = function.__new__(function)
+    ctx.name = op
     try:
-        out = function.forward(function.__new__(function), data, *args)
+        out = function.forward(ctx, data, *args)
     except GradvizError:
         raise
     except Exception as exc:

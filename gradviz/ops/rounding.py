@@ -36,7 +36,7 @@ def _stepwise(name, kernel):
     def forward(ctx, x):
         if x.dtype.kind == "b":
             raise DtypeError(
-                f"{name}: not defined for bool tensors (as in PyTorch), got shape {tuple(x.shape)} bool; "
+                f"{ctx.name}: not defined for bool tensors (as in PyTorch), got shape {tuple(x.shape)} bool; "
                 "convert first, e.g. x.float()"
             )
         return kernel(array_module(x), x) if x.dtype.kind == "f" else x.copy()
@@ -67,7 +67,7 @@ class Round(Function):
         if x.dtype.kind != "f":
             if x.dtype.kind == "b" or decimals:
                 raise DtypeError(
-                    f"round: not defined for {x.dtype.name} tensors"
+                    f"{ctx.name}: not defined for {x.dtype.name} tensors"
                     f"{' with decimals' if decimals else ''} (as in PyTorch), got shape {tuple(x.shape)}; "
                     "convert first, e.g. x.float()"
                 )
