@@ -330,3 +330,12 @@ def test_avg_pool_refuses_a_zero_divisor():
         torch.nn.AvgPool2d(2, divisor_override=0)(torch.ones(1, 1, 2, 2))
     with pytest.raises(RuntimeError, match="divisor_override must not be zero"):
         layers.AvgPool2d(2, divisor_override=0)(gv.ones(1, 1, 2, 2))
+
+
+def test_every_layer_class_is_importable_from_gradviz_nn_as_from_torch_nn():
+    """``gv.nn`` re-exports ``layers.__all__``; activation layers added after that list was written
+    (CELU, SiLU, Softplus...) were reachable only as ``gv.nn.layers.CELU``."""
+    classes = [n for n, v in vars(layers).items() if isinstance(v, type) and issubclass(v, gv.nn.Module)]
+    assert len(classes) > 80
+    assert [n for n in classes if not hasattr(gv.nn, n)] == []
+    assert [n for n in classes if not hasattr(torch.nn, n) and n != "PositionalEncoding"] == []
