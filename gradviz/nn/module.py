@@ -12,7 +12,7 @@ from .. import backend
 from ..autograd.scope import scope
 from ..autograd.tensor import RemovableHandle, Tensor
 from ..dtypes import as_dtype
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from .hooks import ModuleBackwardHooks
 from .parameter import Parameter
 
@@ -58,10 +58,10 @@ class Module:
                 f"call super().__init__() in {type(self).__name__}.__init__ before assigning '{name}'"
             )
         if isinstance(value, Parameter):
-            self._forget(name)
+            self._forget(name, keep=self._parameters)
             self.register_parameter(name, value)
         elif isinstance(value, Module):
-            self._forget(name)
+            self._forget(name, keep=self._modules)
             self.add_module(name, value)
         elif name in self._parameters or name in self._modules:
             if value is not None:
@@ -76,9 +76,12 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
+    def _forget(self, name, keep):
+        """Drop ``name`` from every table but ``keep``, where a replacement keeps its position (and so
+        its place in ``named_parameters()``, ``state_dict()`` and an optimizer's parameter list)."""
         for table in (self._parameters, self._buffers, self._modules):
-            table.pop(name, None)
+            if table is not keep:
+                table.pop(name, None)
         self.__dict__.pop(name, None)
 
     def __getattr__(self, name):
@@ -262,10 +265,14 @@ class Module:
         device, dtype = _parse_to(args, kwargs)
         target_device = None if device is None else backend.device(device)
         target_dtype = None if dtype is None else as_dtype(dtype)
+        return self._convert_tensors(target_device, target_dtype)
+
+    def _convert_tensors(self, device, dtype, every_dtype=False):
+        """``_convert`` every parameter, buffer and gradient in place; returns the module."""
         for tensor in itertools.chain(self.parameters(), self.buffers()):
-            _convert(tensor, target_device, target_dtype)
+            _convert(tensor, device, dtype, every_dtype)
             if tensor.grad is not None:
-                _convert(tensor.grad, target_device, target_dtype)
+                _convert(tensor.grad, device, dtype, every_dtype)
         return self
 
     def cpu(self):
@@ -274,11 +281,28 @@ class Module:
     def cuda(self, device=None):
         return self.to("cuda" if device is None else f"cuda:{device}")
 
+    def half(self):
+        return self.to(as_dtype("float16"))
+
     def float(self):
         return self.to(as_dtype("float32"))
 
     def double(self):
         return self.to(as_dtype("float64"))
+
+    def type(self, dst_type):
+        """Cast every parameter and buffer to ``dst_type`` in place — integer and bool buffers too, unlike
+        ``to``/``float``/``half``, which cast floating tensors only (PyTorch's rule for both)."""
+        dtype = as_dtype(dst_type)
+        if not dtype.is_floating_point:
+            for name, param in self.named_parameters():
+                if param.requires_grad:
+                    raise DtypeError(
+                        f"{type(self).__name__}.type({dtype}): parameter '{name}' requires grad, and only "
+                        "floating point tensors can; pick a floating dtype, or call "
+                        "requires_grad_(False) first"
+                    )
+        return self._convert_tensors(None, dtype, every_dtype=True)
 
     # ---- state ----
     def state_dict(self, destination=None, prefix="", keep_vars=False):
@@ -372,11 +396,14 @@ class Module:
         return ""
 
     def __repr__(self):
-        lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self._modules.items()]
+        """PyTorch's layout: a one-line ``extra_repr`` of a module without children stays on the first
+        line; otherwise every line of it, then every child, goes on a line of its own."""
+        children = [f"({key}): " + repr(child).replace("\n", "\n  ") for key, child in self._modules.items()]
         extra = self.extra_repr()
-        if not lines:
+        extra_lines = extra.split("\n") if extra else []
+        if not children and len(extra_lines) <= 1:
             return f"{type(self).__name__}({extra})"
-        body = "\n  ".join(([extra] if extra else []) + lines)
+        body = "\n  ".join(extra_lines + children)
         return f"{type(self).__name__}(\n  {body}\n)"
 
 
@@ -388,9 +415,11 @@ def _array_of(value):
     return value
 
 
-def _convert(tensor, device, dtype):
+def _convert(tensor, device, dtype, every_dtype=False):
+    """Move ``tensor`` to ``device`` and cast it to ``dtype`` in place; only a floating tensor is cast
+    unless ``every_dtype``."""
     data = tensor._data
-    if dtype is not None and data.dtype.kind == "f" and data.dtype != dtype.numpy:
+    if dtype is not None and (every_dtype or data.dtype.kind == "f") and data.dtype != dtype.numpy:
         data = data.astype(dtype.numpy)
     if device is not None:
         data = backend.to_device(data, device)

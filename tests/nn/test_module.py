@@ -354,3 +354,74 @@ def test_an_index_out_of_range_names_the_index_and_the_length(kind):
             container[2]
         with pytest.raises(IndexError, match="index -3 is out of range"):
             container[-3] = nn.ReLU()
+
+
+def test_replacing_a_parameter_or_a_submodule_keeps_its_position_like_pytorch():
+    """gradviz moved a replaced parameter to the end, so ``layer.weight = Parameter(...)`` reordered the
+    state_dict and an optimizer's parameter list ('bias' before 'weight')."""
+    import torch
+
+    def order(nn, tensor):
+        net = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+        setattr(net, "0", nn.Linear(2, 2))
+        net[0].weight = nn.Parameter(tensor([[1.0, 0.0], [0.0, 1.0]]))
+        return list(net.state_dict()), [n for n, _ in net.named_modules()]
+
+    assert order(gv.nn, gv.tensor) == order(torch.nn, torch.tensor)
+
+
+def _dtypes(module):
+    """The dtype names of every parameter, buffer and gradient, comparable between gradviz and torch."""
+    named = [*module.named_parameters(), *module.named_buffers()]
+    named += [(f"{name}.grad", p.grad) for name, p in module.named_parameters() if p.grad is not None]
+    return {name: str(t.dtype).split(".")[-1] for name, t in named}
+
+
+def _batch_norm_with_grads(nn, tensor):
+    bn = nn.BatchNorm1d(2)
+    bn(tensor([[1.0, 2.0], [3.0, 5.0]])).sum().backward()
+    return bn
+
+
+@pytest.mark.parametrize("cast", ["half", "float", "double", "type float64", "type float16"])
+def test_half_float_double_and_type_cast_like_pytorch(cast):
+    """half/float/double cast floating tensors only; type casts every tensor, integer buffers too."""
+    import torch
+
+    def cast_with(nn, tensor, lib):
+        bn = _batch_norm_with_grads(nn, tensor)
+        method, _, dtype = cast.partition(" ")
+        result = getattr(bn, method)(*([getattr(lib, dtype)] if dtype else []))
+        assert result is bn
+        return _dtypes(bn), type(bn.weight).__name__
+
+    assert cast_with(gv.nn, gv.tensor, gv) == cast_with(torch.nn, torch.tensor, torch)
+
+
+def test_type_to_an_integer_dtype_is_refused_while_parameters_require_grad():
+    import torch
+
+    for nn, lib in ((torch.nn, torch), (gv.nn, gv)):
+        with pytest.raises(RuntimeError):
+            nn.Linear(2, 2).type(lib.int64)
+    linear = gv.nn.Linear(2, 2)
+    with pytest.raises(RuntimeError, match=r"parameter 'weight' requires grad.*requires_grad_\(False\)"):
+        linear.type(gv.int64)
+    assert _dtypes(linear) == {"weight": "float32", "bias": "float32"}, "nothing may be cast before refusing"
+    frozen = lambda nn, lib: _dtypes(nn.Linear(2, 2).requires_grad_(False).type(lib.int32))  # noqa: E731
+    assert frozen(gv.nn, gv) == frozen(torch.nn, torch) == {"weight": "int32", "bias": "int32"}
+
+
+def test_a_multi_line_extra_repr_is_laid_out_like_pytorch():
+    import torch
+
+    def text(nn, lines):
+        class Table(nn.Module):
+            def extra_repr(self):
+                return "\n".join(lines)
+
+        outer = nn.Sequential(Table(), nn.ReLU())
+        return repr(Table()), repr(outer)
+
+    for lines in (["a=1"], ["a=1", "b=2"], ["  (0): x", "  (1): y"]):
+        assert text(gv.nn, lines) == text(torch.nn, lines)
