@@ -1,7 +1,11 @@
-"""``Sequential``, ``ModuleList`` and ``ModuleDict``, with PyTorch's indexing and naming (``0``, ``1``...)."""
+"""``Sequential``, ``ModuleList`` and ``ModuleDict``, with PyTorch's indexing and naming (``0``, ``1``...).
+
+Joining and repeating (``+``, ``+=``, ``*``) share the modules, as in PyTorch: ``a + b`` is a new
+container holding the very layers of ``a`` and ``b``, and ``seq * 2`` runs each layer twice."""
 
 import operator
 from collections import OrderedDict
+from collections.abc import Iterable
 
 from .module import Module, _structure_changed
 
@@ -50,11 +54,18 @@ class _Indexed(Module):
         return self
 
     def extend(self, modules):
-        for module in modules:
+        if not isinstance(modules, Iterable):
+            raise TypeError(
+                f"{type(self).__name__}.extend should be called with an iterable of modules, but got "
+                f"{type(modules).__name__}; wrap a single module as [module] or use append"
+            )
+        for module in list(modules):  # a list first: extending a container with itself
             self.append(module)
         return self
 
     def insert(self, index, module):
+        if not isinstance(module, Module):  # before renumbering, which would leave the container empty
+            raise TypeError(f"{type(self).__name__}.insert: {type(module).__name__} is not a Module subclass")
         modules = list(self._modules.values())
         modules.insert(index, module)
         self._renumber(modules)
@@ -84,6 +95,49 @@ class Sequential(_Indexed):
     def _sliced(self, items):
         return Sequential(OrderedDict(items))
 
+    def insert(self, index, module):
+        """Insert before position ``index``, from ``-len`` to ``len`` (PyTorch refuses the rest)."""
+        if not -len(self) <= operator.index(index) <= len(self):
+            raise IndexError(
+                f"Sequential.insert: index {index} is out of range for {len(self)} modules "
+                f"(expected {-len(self)} to {len(self)})"
+            )
+        return super().insert(index, module)
+
+    def _other_sequential(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(
+                f"add operator supports only objects of Sequential class, but {type(other)} is given; "
+                "wrap the modules as Sequential(*modules), or use extend"
+            )
+        return other
+
+    def __add__(self, other):
+        """A new Sequential of this one's modules, then ``other``'s, numbered ``0``, ``1``..."""
+        return Sequential(*self, *self._other_sequential(other))
+
+    def __iadd__(self, other):
+        return self.extend(self._other_sequential(other))
+
+    def _repeats(self, times):
+        if not isinstance(times, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(times)}")
+        if times <= 0:
+            raise ValueError(
+                f"Non-positive multiplication factor {times} for {type(self)}; the factor counts the "
+                "repeats of the layers, 1 or more"
+            )
+        return times
+
+    def __mul__(self, times):
+        """A new Sequential running these modules ``times`` times over (the same modules each time)."""
+        return Sequential(*(list(self) * self._repeats(times)))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times):
+        return self.extend(list(self) * (self._repeats(times) - 1))
+
 
 class ModuleList(_Indexed):
     def __init__(self, modules=None):
@@ -93,6 +147,13 @@ class ModuleList(_Indexed):
 
     def _sliced(self, items):
         return ModuleList([module for _, module in items])
+
+    def __add__(self, other):
+        """A new ModuleList of this one's modules, then those of ``other`` (any iterable of modules)."""
+        return ModuleList([*self, *other])
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
 
 
 class ModuleDict(Module):

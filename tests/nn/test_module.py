@@ -425,3 +425,127 @@ def test_a_multi_line_extra_repr_is_laid_out_like_pytorch():
 
     for lines in (["a=1"], ["a=1", "b=2"], ["  (0): x", "  (1): y"]):
         assert text(gv.nn, lines) == text(torch.nn, lines)
+
+
+def _joins(nn):
+    """Joining and repeating containers: each gives (result, the modules it may share)."""
+    from collections import OrderedDict
+
+    def parts():
+        return nn.ReLU(), nn.Tanh(), nn.Sigmoid(), nn.Identity()
+
+    def case(build):
+        layers = parts()
+        return lambda: (build(*layers), layers)
+
+    def in_place(container, edit):
+        same = container
+        container = edit(container)
+        assert container is same, "an augmented assignment must edit the container in place"
+        return container
+
+    named = lambda a, b: nn.Sequential(OrderedDict(first=a, second=b))  # noqa: E731
+    return {
+        "Sequential + Sequential": case(lambda a, b, c, d: nn.Sequential(a, b) + nn.Sequential(c, d)),
+        "named Sequential + Sequential renumbers": case(lambda a, b, c, d: named(a, b) + nn.Sequential(c)),
+        "Sequential += Sequential": case(
+            lambda a, b, c, d: in_place(nn.Sequential(a), lambda s: s.__iadd__(nn.Sequential(b, c)))
+        ),
+        "named Sequential += keeps the names": case(
+            lambda a, b, c, d: in_place(named(a, b), lambda s: s.__iadd__(nn.Sequential(c)))
+        ),
+        "Sequential * 3": case(lambda a, b, c, d: nn.Sequential(a, b) * 3),
+        "2 * Sequential": case(lambda a, b, c, d: 2 * nn.Sequential(a, b)),
+        "Sequential *= 2": case(lambda a, b, c, d: in_place(nn.Sequential(a, b), lambda s: s.__imul__(2))),
+        "Sequential * 1": case(lambda a, b, c, d: nn.Sequential(a) * 1),
+        "ModuleList + list": case(lambda a, b, c, d: nn.ModuleList([a]) + [b, c]),
+        "ModuleList + Sequential": case(lambda a, b, c, d: nn.ModuleList([a, b]) + nn.Sequential(c)),
+        "ModuleList += tuple": case(
+            lambda a, b, c, d: in_place(nn.ModuleList([a]), lambda m: m.__iadd__((b, c)))
+        ),
+        "Sequential append": case(lambda a, b, c, d: nn.Sequential(a, b).append(c)),
+        "Sequential extend with a list": case(lambda a, b, c, d: nn.Sequential(a).extend([b, c])),
+        "Sequential insert at -1": case(lambda a, b, c, d: nn.Sequential(a, b, c).insert(-1, d)),
+        "Sequential insert at -len": case(lambda a, b, c, d: nn.Sequential(a, b).insert(-2, c)),
+        "Sequential insert at len": case(lambda a, b, c, d: nn.Sequential(a, b).insert(2, c)),
+    }
+
+
+def _shared(result, layers):
+    """(key, which of ``layers`` it holds, by identity) for every entry, and the result's type."""
+    return type(result).__name__, [
+        (k, [m is x for x in layers].index(True)) for k, m in result._modules.items()
+    ]
+
+
+@pytest.mark.parametrize("join", list(_joins(gv.nn)))
+def test_joining_and_repeating_containers_shares_modules_like_pytorch(join):
+    import torch
+
+    assert _shared(*_joins(gv.nn)[join]()) == _shared(*_joins(torch.nn)[join]())
+
+
+def _join_errors(nn):
+    return {
+        "Sequential + list": (ValueError, lambda: nn.Sequential(nn.ReLU()) + [nn.Tanh()]),
+        "Sequential + ModuleList": (ValueError, lambda: nn.Sequential() + nn.ModuleList()),
+        "Sequential += list": (ValueError, lambda: nn.Sequential().__iadd__([nn.Tanh()])),
+        "Sequential * 0": (ValueError, lambda: nn.Sequential(nn.ReLU()) * 0),
+        "Sequential *= -1": (ValueError, lambda: nn.Sequential(nn.ReLU()).__imul__(-1)),
+        "Sequential * 1.5": (TypeError, lambda: nn.Sequential(nn.ReLU()) * 1.5),
+        "Sequential insert past the end": (IndexError, lambda: nn.Sequential(nn.ReLU()).insert(2, nn.Tanh())),
+        "Sequential insert before -len": (IndexError, lambda: nn.Sequential(nn.ReLU()).insert(-2, nn.Tanh())),
+        "ModuleList extend with a module": (TypeError, lambda: nn.ModuleList().extend(nn.ReLU())),
+        "ModuleList + a number": (TypeError, lambda: nn.ModuleList() + 3),
+        "list + ModuleList": (TypeError, lambda: [nn.ReLU()] + nn.ModuleList()),
+    }
+
+
+GV_JOIN_MESSAGES = {
+    "Sequential + list": r"only objects of Sequential class, but <class 'list'> is given; wrap",
+    "Sequential + ModuleList": "but <class 'gradviz.nn.containers.ModuleList'> is given",
+    "Sequential += list": "Sequential class",
+    "Sequential * 0": "Non-positive multiplication factor 0",
+    "Sequential *= -1": "Non-positive multiplication factor -1",
+    "Sequential * 1.5": "unsupported operand type.*float",
+    "Sequential insert past the end": r"index 2 is out of range for 1 modules \(expected -1 to 1\)",
+    "Sequential insert before -len": "index -2 is out of range for 1 modules",
+    "ModuleList extend with a module": "extend should be called with an iterable of modules, but got ReLU",
+    "ModuleList + a number": "int",
+    "list + ModuleList": "ModuleList",
+}
+
+
+@pytest.mark.parametrize("what", list(GV_JOIN_MESSAGES))
+def test_joining_containers_wrongly_fails_like_pytorch(what):
+    import torch
+
+    error, call = _join_errors(torch.nn)[what]
+    with pytest.raises(error):
+        call()
+    error, call = _join_errors(gv.nn)[what]
+    with pytest.raises(error, match=GV_JOIN_MESSAGES[what]):
+        call()
+
+
+def test_a_container_joined_with_itself_doubles_where_pytorch_fails_midway():
+    """PyTorch raises 'dictionary changed size during iteration' for ``seq += seq`` and leaves a half
+    edited container; gradviz takes the modules first. A named Sequential also repeats (``*=``), where
+    PyTorch looks its layers up as '0', '1'... and raises KeyError."""
+    from collections import OrderedDict
+
+    relu, tanh = gv.nn.ReLU(), gv.nn.Tanh()
+    for container in (Sequential(relu, tanh), ModuleList([relu, tanh])):
+        container += container
+        assert list(container._modules) == ["0", "1", "2", "3"] and list(container) == [relu, tanh] * 2
+    named = Sequential(OrderedDict(a=relu, b=tanh))
+    named *= 2
+    assert list(named._modules) == ["a", "b", "2", "3"] and list(named) == [relu, tanh] * 2
+
+
+def test_inserting_a_non_module_leaves_the_container_as_it_was():
+    """insert renumbers by clearing and re-adding; a refused module used to leave the container empty."""
+    for container in (Sequential(gv.nn.ReLU()), ModuleList([gv.nn.ReLU()])):
+        with pytest.raises(TypeError, match="insert: int is not a Module subclass"):
+            container.insert(0, 3)
+        assert list(container._modules) == ["0"]
