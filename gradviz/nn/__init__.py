@@ -7,3 +7,4 @@ from .containers import ModuleDict, ModuleList, Sequential
 from .layers import *
 from .module import Module
 from .parameter import Parameter
+from .parameter_containers import ParameterDict, ParameterList
