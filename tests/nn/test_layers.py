@@ -19,6 +19,9 @@ CASES = [
     ("Identity", (7,), {"unused": 1}, (3, 4)),
     ("Flatten", (), {}, (2, 3, 4, 5)),
     ("Flatten", (0, 2), {}, (2, 3, 4, 5)),
+    ("Unflatten", (1, (2, 3)), {}, (4, 6, 5)),
+    ("Unflatten", (-1, [2, -1, 2]), {}, (3, 2, 8)),
+    ("Unflatten", (-2, (-1,)), {}, (3, 4, 2)),
     ("Conv2d", (2, 3, 3), {}, (2, 2, 7, 6)),
     ("Conv2d", (2, 3, (3, 2)), {"stride": 2, "padding": 1, "dilation": (1, 2), "bias": False}, (2, 2, 8, 9)),
     ("Conv2d", (2, 3, 4), {"padding": "same"}, (2, 2, 6, 7)),
@@ -339,3 +342,44 @@ def test_every_layer_class_is_importable_from_gradviz_nn_as_from_torch_nn():
     assert len(classes) > 80
     assert [n for n in classes if not hasattr(gv.nn, n)] == []
     assert [n for n in classes if not hasattr(torch.nn, n) and n != "PositionalEncoding"] == []
+
+
+def _unflatten_misuses(nn, tensor):
+    """(error type in both libraries, call) for sizes and inputs that Unflatten refuses."""
+    x = tensor(np.zeros((2, 10)))
+    return {
+        "size not a sequence": (TypeError, lambda: nn.Unflatten(1, 10)),
+        "a size that is not an int": (TypeError, lambda: nn.Unflatten(1, (2, 5.0))),
+        "sizes that do not multiply to the dim": (RuntimeError, lambda: nn.Unflatten(1, (3, 3))(x)),
+        "two inferred sizes": (RuntimeError, lambda: nn.Unflatten(1, (-1, -1))(x)),
+        "a dim out of range": (IndexError, lambda: nn.Unflatten(2, (2, 5))(x)),
+        "a negative dim out of range": (IndexError, lambda: nn.Unflatten(-3, (2, 5))(x)),
+    }
+
+
+UNFLATTEN_MESSAGES = {
+    "size not a sequence": r"must be a tuple of ints, but found type int; e.g. Unflatten\(1, \(2, 5\)\)",
+    "a size that is not an int": "found element of type float at pos 1",
+    "sizes that do not multiply to the dim": r"sizes \(3, 3\) do not multiply to 10",
+    "two inferred sizes": "at most one size may be -1",
+    "a dim out of range": "dimension 2 is out of range for a tensor with 2 dimensions",
+    "a negative dim out of range": "dimension -3 is out of range",
+}
+
+
+@pytest.mark.parametrize("what", list(UNFLATTEN_MESSAGES))
+def test_unflatten_refuses_what_pytorch_refuses(what):
+    error, call = _unflatten_misuses(torch.nn, torch.tensor)[what]
+    with pytest.raises(error):
+        call()
+    error, call = _unflatten_misuses(gv.nn, gv.tensor)[what]
+    with pytest.raises(error, match=UNFLATTEN_MESSAGES[what]):
+        call()
+
+
+def test_unflatten_takes_a_size_object_and_undoes_flatten():
+    x = gv.randn(2, 12, 3)
+    layer = gv.nn.Unflatten(1, gv.zeros(3, 4).shape)  # a gradviz Size, as torch takes a torch.Size
+    assert tuple(layer(x).shape) == (2, 3, 4, 3)
+    assert repr(layer) == "Unflatten(dim=1, unflattened_size=gradviz.Size([3, 4]))"
+    np.testing.assert_array_equal(host(gv.nn.Flatten(1, 2)(layer(x))), host(x))
