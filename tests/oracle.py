@@ -1,6 +1,7 @@
 """Compare a gradviz function with its PyTorch twin: forward values, input gradients, gradcheck."""
 
 import numpy as np
+import pytest
 import torch
 
 import gradviz as gv
@@ -68,3 +69,11 @@ def check(gv_fn, torch_fn, *inputs, device="cpu", grad=True, gradcheck=True, ato
         fresh = [_gv_input(a, "cpu", grad) for a in inputs]
         assert gv.autograd.gradcheck(gv_fn, fresh)
     return gv_out
+
+
+def check_refused_like_torch(torch_case, gv_case, message):
+    """Each case is (error type, call): PyTorch's call must raise its error, and gradviz's call its error
+    with a message matching ``message`` (which should say what was wrong and how to fix it)."""
+    for (error, call), match in ((torch_case, None), (gv_case, message)):
+        with pytest.raises(error, match=match):
+            call()

@@ -10,7 +10,7 @@ import torch
 import gradviz as gv
 from gradviz.nn import init, layers
 from gradviz.nn.parameter import Parameter
-from tests.oracle import host
+from tests.oracle import check_refused_like_torch, host
 
 SHAPES = [(30, 20), (16, 8, 3, 3), (5, 7, 2), (40, 1)]
 NONLINEARITIES = [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None), ("relu", None)]
@@ -213,7 +213,7 @@ def test_a_dirac_convolution_passes_its_input_through():
 
 def _wrong_shapes(lib, zeros):
     init_ = lib.nn.init
-    return {
+    calls = {
         "eye_ of a vector": lambda: init_.eye_(zeros(3)),
         "eye_ of a 3-d tensor": lambda: init_.eye_(zeros(2, 3, 4)),
         "dirac_ of a matrix": lambda: init_.dirac_(zeros(3, 3)),
@@ -222,6 +222,7 @@ def _wrong_shapes(lib, zeros):
         "sparse_ of a vector": lambda: init_.sparse_(zeros(3), 0.5),
         "sparse_ of a 3-d tensor": lambda: init_.sparse_(zeros(2, 3, 4), 0.5),
     }
+    return {what: (ValueError, call) for what, call in calls.items()}
 
 
 WRONG_SHAPE_MESSAGES = {
@@ -237,10 +238,9 @@ WRONG_SHAPE_MESSAGES = {
 
 @pytest.mark.parametrize("what", list(WRONG_SHAPE_MESSAGES))
 def test_wrong_shapes_are_refused_like_pytorch(what):
-    with pytest.raises(ValueError):
-        _wrong_shapes(torch, torch.zeros)[what]()
-    with pytest.raises(ValueError, match=WRONG_SHAPE_MESSAGES[what]):
-        _wrong_shapes(gv, gv.zeros)[what]()
+    check_refused_like_torch(
+        _wrong_shapes(torch, torch.zeros)[what], _wrong_shapes(gv, gv.zeros)[what], WRONG_SHAPE_MESSAGES[what]
+    )
 
 
 def _truncated_normal_moments(mean, std, a, b):

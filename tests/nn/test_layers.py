@@ -8,7 +8,7 @@ import torch
 import gradviz as gv
 from gradviz.nn import layers
 from gradviz.nn.containers import Sequential
-from tests.oracle import host
+from tests.oracle import check_refused_like_torch, host
 
 rng = np.random.default_rng(0)
 
@@ -369,12 +369,11 @@ UNFLATTEN_MESSAGES = {
 
 @pytest.mark.parametrize("what", list(UNFLATTEN_MESSAGES))
 def test_unflatten_refuses_what_pytorch_refuses(what):
-    error, call = _unflatten_misuses(torch.nn, torch.tensor)[what]
-    with pytest.raises(error):
-        call()
-    error, call = _unflatten_misuses(gv.nn, gv.tensor)[what]
-    with pytest.raises(error, match=UNFLATTEN_MESSAGES[what]):
-        call()
+    check_refused_like_torch(
+        _unflatten_misuses(torch.nn, torch.tensor)[what],
+        _unflatten_misuses(gv.nn, gv.tensor)[what],
+        UNFLATTEN_MESSAGES[what],
+    )
 
 
 def test_unflatten_takes_a_size_object_and_undoes_flatten():

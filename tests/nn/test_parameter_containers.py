@@ -10,7 +10,7 @@ import torch
 
 import gradviz as gv
 from gradviz.trace import Recorder
-from tests.oracle import host
+from tests.oracle import check_refused_like_torch, host
 
 rng = np.random.default_rng(0)
 VALUES = {name: rng.standard_normal(shape) for name, shape in (("s0", (3,)), ("s1", (3,)), ("a", (2, 2)))}
@@ -246,12 +246,9 @@ GV_MESSAGES = {
 
 @pytest.mark.parametrize("what", list(GV_MESSAGES))
 def test_misuse_is_refused_like_pytorch_with_a_message_that_says_what_to_do(what):
-    error, call = _misuses(torch.nn, torch.tensor)[what]
-    with pytest.raises(error):
-        call()
-    error, call = _misuses(gv.nn, gv.tensor)[what]
-    with pytest.raises(error, match=GV_MESSAGES[what]):
-        call()
+    check_refused_like_torch(
+        _misuses(torch.nn, torch.tensor)[what], _misuses(gv.nn, gv.tensor)[what], GV_MESSAGES[what]
+    )
 
 
 def test_a_missing_key_is_a_key_error_too_and_a_refused_key_leaves_the_dict_as_it_was():
