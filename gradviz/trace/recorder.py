@@ -754,7 +754,7 @@ def _signature(ops):
                 if position is None:
                     position = order[t._id] = len(order)
                     data = t._data
-                    ins.append((position, data.shape, data.dtype.str, t.requires_grad))
+                    ins.append((position, data.shape, data.dtype, t.requires_grad))
                 else:
                     ins.append(position)
             else:
@@ -763,7 +763,7 @@ def _signature(ops):
         for o in e.output_tensors:
             if isinstance(o, Tensor):
                 order[o._id] = len(order)
-                outs.append((o._data.shape, o._data.dtype.str))
+                outs.append((o._data.shape, o._data.dtype))
             else:  # an output of a multi-output op that nobody kept
                 outs.append((o.shape, o.dtype))
         parts.append((e.op, e.module, tuple(ins), tuple(outs)))

@@ -148,7 +148,7 @@ def _reductions(flat, wanted, saturation):
     if wanted & SUM:
         reduced.append(flat.dot(_ones(flat)))
     if wanted & ZEROS:
-        reduced.append(xp.count_nonzero(flat == 0))
+        reduced.append(xp.count_nonzero(xp.equal(flat, 0, out=_flags(flat))))
     if wanted & MAGNITUDE:
         magnitude = xp.abs(flat, out=_scratch(flat))
         reduced.append(magnitude.dot(_ones(flat)))
@@ -156,7 +156,9 @@ def _reductions(flat, wanted, saturation):
     if saturation is not None:
         low, high = saturation
         margin = SATURATION_MARGIN * (high - low)
-        reduced.append(xp.count_nonzero((flat < low + margin) | (flat > high - margin)))
+        flags = _flags(flat)
+        near_low = xp.count_nonzero(xp.less(flat, low + margin, out=flags))
+        reduced.append(near_low + xp.count_nonzero(xp.greater(flat, high - margin, out=flags)))
     return reduced
 
 
@@ -165,20 +167,25 @@ _BUFFERS = {}
 
 def _ones(flat):
     """A vector of ones like ``flat`` (same dtype and device), from a cache grown as needed."""
-    return _buffer(flat, "ones")
+    return _buffer(flat, "ones", flat.dtype)
 
 
 def _scratch(flat):
     """A scratch vector like ``flat`` for a reduction's temporary, from a cache grown as needed."""
-    return _buffer(flat, "empty")
+    return _buffer(flat, "empty", flat.dtype)
 
 
-def _buffer(flat, fill):
-    key = (fill, flat.dtype, str(backend.device_of(flat)))
+def _flags(flat):
+    """A scratch boolean vector as long as ``flat``, on its device: a comparison's result, counted."""
+    return _buffer(flat, "empty", np.bool_)
+
+
+def _buffer(flat, fill, dtype):
+    key = (fill, dtype, flat.__class__, flat.device)  # numpy 2 and CuPy arrays name their device
     buffer = _BUFFERS.get(key)
     if buffer is None or buffer.size < flat.size:
         make = getattr(backend.array_module(flat), fill)
-        buffer = _BUFFERS[key] = make(max(flat.size, 1024), dtype=flat.dtype)
+        buffer = _BUFFERS[key] = make(max(flat.size, 1024), dtype=dtype)
     return buffer[: flat.size]
 
 
@@ -271,6 +278,6 @@ def histogram(data, bins):
     # positions in float32 at least: ``values - low`` in float16 overflows for a range above 65504
     position = xp.subtract(values, low, dtype=np.result_type(values.dtype, np.float32))
     position *= bins / (high - low)
-    xp.minimum(position, bins - 1, out=position)  # the maximum belongs to the last bin
-    counts = xp.bincount(position.astype(np.intp), minlength=bins)
-    return backend.to_host(counts), np.linspace(low, high, bins + 1)
+    counts = backend.to_host(xp.bincount(position.astype(np.int32), minlength=bins + 1))
+    counts[bins - 1] += counts[bins:].sum()  # the maximum (and what rounds up to it) is in the last bin
+    return counts[:bins], np.linspace(low, high, bins + 1)
