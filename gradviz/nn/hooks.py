@@ -3,6 +3,7 @@ gradients that cross the module boundary, as PyTorch's ``BackwardHookFunction`` 
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from ..creation import zeros_like
 
 
 class BackwardHook(Function):
@@ -23,15 +24,19 @@ class BackwardHook(Function):
 
 
 class ModuleBackwardHooks:
-    """One forward call's worth of bookkeeping: gradients w.r.t. outputs arrive first, then inputs."""
+    """One forward call's worth of bookkeeping: gradients w.r.t. outputs arrive first, then inputs.
+    As in PyTorch, ``grad_input`` has one entry per positional argument and ``grad_output`` one per
+    output (the elements of a returned tuple), None where the value is not a tensor."""
 
     def __init__(self, module, hooks):
         self.module = module
         self.hooks = hooks
         self.grad_output = None
+        self.input_count = 0
         self.inputs_tracked = False
 
     def wrap_inputs(self, args):
+        self.input_count = len(args)
         wrapped = _pass_through(args, self._on_grad_input, materialize=True)
         if wrapped is None:
             return args
@@ -48,7 +53,7 @@ class ModuleBackwardHooks:
     def _on_grad_output(self, grads):
         self.grad_output = grads
         if not self.inputs_tracked:
-            self._call_hooks((None,))
+            self._call_hooks((None,) * self.input_count)
 
     def _on_grad_input(self, grads):
         return self._call_hooks(grads)
@@ -57,18 +62,34 @@ class ModuleBackwardHooks:
         for hook in tuple(self.hooks):
             result = hook(self.module, grad_input, self.grad_output)
             if result is not None:
-                grad_input = tuple(result)
+                result = tuple(result)
+                if len(result) != len(grad_input):
+                    raise ValueError(
+                        f"backward hook of {type(self.module).__name__} returned {len(result)} gradients, "
+                        f"but grad_input has {len(grad_input)} (one per positional argument, None where "
+                        "there is none); return one per entry of grad_input"
+                    )
+                grad_input = result
         return grad_input
 
 
 def _pass_through(values, on_grads, materialize):
-    """``values`` with each tensor that requires grad routed through one BackwardHook, or None. As in
-    PyTorch, a module output that got no gradient reaches the hooks as None (``materialize=False``),
-    an input as zeros."""
+    """``values`` with each tensor that requires grad routed through one BackwardHook, or None.
+    ``on_grads`` receives one gradient per value (None for a value that is not a tensor) and may return
+    replacements in the same layout. As in PyTorch, an input gets zeros where it got no gradient or
+    requires none (``materialize=True``), an output None."""
     positions = [i for i, v in enumerate(values) if isinstance(v, Tensor) and v.requires_grad]
     if not positions:
         return None
-    routed = BackwardHook.apply(on_grads, materialize, *(values[i] for i in positions))
+
+    def report(grads):
+        laid_out = [zeros_like(v) if materialize and isinstance(v, Tensor) else None for v in values]
+        for i, g in zip(positions, grads):
+            laid_out[i] = g
+        replaced = on_grads(tuple(laid_out))
+        return None if replaced is None else tuple(replaced[i] for i in positions)
+
+    routed = BackwardHook.apply(report, materialize, *(values[i] for i in positions))
     values = list(values)
     for i, tensor in zip(positions, routed):
         values[i] = tensor

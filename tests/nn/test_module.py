@@ -219,6 +219,40 @@ def test_an_output_without_gradient_reaches_backward_hooks_as_none_like_pytorch(
     assert ours[0] == [[[[0.0, 0.0], [3.0]], [None, [1.0]]]]
 
 
+def _laid_out_gradients(lib):
+    """What a full backward hook sees of a module called with a tensor, a number and a tensor that
+    requires no grad, returning a tensor and a nested tuple."""
+
+    class Mixed(lib.nn.Module):
+        def forward(self, x, k, y):
+            return x * k + y, (x * 2, 5)
+
+    seen = []
+    module = Mixed()
+    module.register_full_backward_hook(
+        lambda m, grad_input, grad_output: seen.append(
+            [[None if g is None else g.tolist() for g in grads] for grads in (grad_input, grad_output)]
+        )
+    )
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    out, (doubled, _) = module(x, 3.0, lib.tensor([0.5, 0.5]))
+    (out.sum() + doubled.sum()).backward()
+    return seen
+
+
+def test_backward_hooks_get_one_gradient_per_argument_and_per_output_like_pytorch():
+    ours = _laid_out_gradients(gv)
+    assert ours == _laid_out_gradients(torch)
+    assert ours == [[[[5.0, 5.0], None, [0.0, 0.0]], [[1.0, 1.0], None]]]
+
+
+def test_a_backward_hook_returning_the_wrong_number_of_gradients_is_explained():
+    layer = Affine(2, 2)
+    layer.register_full_backward_hook(lambda m, grad_input, grad_output: (grad_input[0], grad_input[0]))
+    with pytest.raises(ValueError, match="returned 2 gradients, but grad_input has 1"):
+        layer(gv.ones(1, 2, requires_grad=True)).sum().backward()
+
+
 def test_assigning_a_plain_tensor_to_a_parameter_slot_is_refused():
     layer = Affine(2, 2)
     with pytest.raises(TypeError, match="Parameter"):
