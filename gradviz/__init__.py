@@ -8,6 +8,7 @@ from . import autograd, data, linalg, metrics, nn, ops, optim, trace
 from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import inference_mode, is_inference_mode_enabled
 from .autograd.printing import get_printoptions, set_printoptions
+from .autograd.tensor import Size
 from .backend import Device, cuda_is_available, device
 from .creation import (
     arange,

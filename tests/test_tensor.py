@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import gradviz as gv
+from tests.oracle import check_refused_like_torch
 
 
 @pytest.mark.parametrize(
@@ -87,6 +88,74 @@ def test_attributes_and_conversions():
     assert "requires_grad=True" in repr(gv.ones(1, requires_grad=True))
     assert "dtype=gradviz.float64" in repr(gv.ones(1, dtype=gv.float64))
     assert x.clone()._data is not x._data
+
+
+def test_size_is_exported_at_top_level_as_torch_size():
+    shape = gv.zeros(2, 3).shape
+    assert isinstance(shape, gv.Size) and isinstance(shape, tuple)
+    assert gv.Size([2, 3]) == shape == torch.Size([2, 3]) == (2, 3)
+    for dims in ([2, 3], [], [4, 0, 5]):
+        assert repr(gv.Size(dims)) == repr(torch.Size(dims)).replace("torch", "gradviz")
+        assert gv.Size(dims).numel() == torch.Size(dims).numel()
+
+
+ALL_DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
+
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+def test_type_names_the_type_as_pytorch_does_with_gradviz_prefix(dtype):
+    expected = torch.zeros(2, dtype=getattr(torch, dtype)).type().replace("torch.", "gradviz.")
+    x = gv.zeros(2, dtype=getattr(gv, dtype))
+    assert x.type() == expected
+    assert x.to("sim").type() == expected.replace("gradviz.", "gradviz.sim.")
+
+
+@pytest.mark.parametrize("target", ALL_DTYPES)
+def test_type_with_a_dtype_or_a_type_string_converts_like_pytorch(target):
+    data = np.array([[-1.5, 0.0], [2.0, 3.7]])
+    name = torch.zeros(1, dtype=getattr(torch, target)).type()
+    for theirs, ours in [
+        (getattr(torch, target), getattr(gv, target)),
+        (name, name.replace("torch.", "gradviz.")),
+    ]:
+        expected = torch.tensor(data).type(theirs)
+        got = gv.tensor(data).type(ours)
+        assert got.dtype == getattr(gv, target)
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def test_type_keeps_the_tensor_when_nothing_changes_and_moves_it_as_the_string_says():
+    x = gv.ones(2, 3, requires_grad=True)
+    assert x.type(gv.float32) is x and x.type("gradviz.FloatTensor") is x
+    y = x.type(gv.float64)
+    y.sum().backward()  # differentiable, as .to(dtype)
+    assert x.grad.dtype == gv.float32 and y.type() == "gradviz.DoubleTensor"
+    on_sim = x.detach().type("gradviz.sim.DoubleTensor")
+    assert on_sim.device == "sim" and on_sim.dtype == gv.float64
+    assert on_sim.type("gradviz.DoubleTensor").device == "cpu"  # no device in the string: the CPU
+
+
+@pytest.mark.parametrize(
+    "argument, torch_argument, error, message",
+    [
+        (
+            "torch.FloatTensor",
+            "torch.Foo",
+            ValueError,
+            r"invalid type: 'torch.FloatTensor'.*'gradviz.DoubleTensor'",
+        ),
+        ("gradviz.float64", "torch.float64", ValueError, "invalid type: 'gradviz.float64'"),
+        ("DoubleTensor", "DoubleTensor", ValueError, "invalid type"),
+        (3, 3, TypeError, "dtype must be a type, str, or dtype object, got int"),
+    ],
+)
+def test_type_refuses_what_is_not_a_type_as_pytorch_does(argument, torch_argument, error, message):
+    """A torch type string is not a gradviz type (as PyTorch refuses a name it does not know)."""
+    check_refused_like_torch(
+        (error, lambda: torch.ones(2).type(torch_argument)),
+        (error, lambda: gv.ones(2).type(argument)),
+        message,
+    )
 
 
 def test_item_and_bool_explain_multi_element_misuse():
