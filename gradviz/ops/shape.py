@@ -264,6 +264,11 @@ def unflatten(input, dim, sizes):  # noqa: A002
     shape = input._data.shape
     dim = normalize_dim(dim, len(shape), "unflatten")
     sizes = shape_args((sizes,))
+    if not sizes:
+        raise ShapeError(
+            f"unflatten: sizes must be non-empty (as in PyTorch); give the sizes dimension {dim} splits "
+            "into, e.g. (2, -1), or use squeeze to drop a dimension of size 1"
+        )
     known = math.prod(s for s in sizes if s != -1)
     fits = known == shape[dim] if -1 not in sizes else known and shape[dim] % known == 0
     if sizes.count(-1) > 1 or not fits:

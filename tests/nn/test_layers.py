@@ -352,6 +352,9 @@ def _unflatten_misuses(nn, tensor):
         "a size that is not an int": (TypeError, lambda: nn.Unflatten(1, (2, 5.0))),
         "sizes that do not multiply to the dim": (RuntimeError, lambda: nn.Unflatten(1, (3, 3))(x)),
         "two inferred sizes": (RuntimeError, lambda: nn.Unflatten(1, (-1, -1))(x)),
+        "no sizes": (RuntimeError, lambda: nn.Unflatten(1, ())(x)),
+        "no sizes for a dim of size 1": (RuntimeError, lambda: nn.Unflatten(1, [])(x[:, :1])),
+        "no sizes, method": (RuntimeError, lambda: x.unflatten(0, ())),
         "a dim out of range": (IndexError, lambda: nn.Unflatten(2, (2, 5))(x)),
         "a negative dim out of range": (IndexError, lambda: nn.Unflatten(-3, (2, 5))(x)),
     }
@@ -362,6 +365,9 @@ UNFLATTEN_MESSAGES = {
     "a size that is not an int": "found element of type float at pos 1",
     "sizes that do not multiply to the dim": r"sizes \(3, 3\) do not multiply to 10",
     "two inferred sizes": "at most one size may be -1",
+    "no sizes": "unflatten: sizes must be non-empty",
+    "no sizes for a dim of size 1": "unflatten: sizes must be non-empty",
+    "no sizes, method": "unflatten: sizes must be non-empty",
     "a dim out of range": "dimension 2 is out of range for a tensor with 2 dimensions",
     "a negative dim out of range": "dimension -3 is out of range",
 }
