@@ -26,8 +26,9 @@ from ..autograd.tensor import Tensor
 from ..backend import array_module
 from ..errors import DeviceError, DtypeError, GradvizError, GraphError, ShapeError
 from ..random import rng
+from .activation import Erf
 from .arithmetic import Neg, Pow, add, div, mul, pow, sub
-from .elementary import Reciprocal, Rsqrt
+from .elementary import Cosh, Expm1, Log1p, Log2, Log10, Reciprocal, Rsqrt, Sinh, Tan
 from .pointwise import ClampMax, ClampMin
 from .rounding import (
     Ceil,
@@ -36,6 +37,7 @@ from .rounding import (
     Fmod,
     Remainder,
     Round,
+    Sign,
     Trunc,
     checked_decimals,
     floor_divide,
@@ -172,12 +174,26 @@ def mul_(self, other):
     return _update(self, "mul_", "multiply", _operand(self, "mul_", other))
 
 
-def div_(self, other, *, rounding_mode=None):
-    self._check_inplace("div_")
-    if rounding_mode is not None:
-        return _rewrite(self, "div_", rounded_division(rounding_mode), _operand(self, "div_", other))
-    _require_float(self, "div_")
-    return _update(self, "div_", "true_divide", _operand(self, "div_", other))
+def _division(op):
+    """``div_`` (and its alias ``divide_``): true division, or rounded with ``rounding_mode``."""
+
+    def method(self, other, *, rounding_mode=None):
+        self._check_inplace(op)
+        if rounding_mode is not None:
+            return _rewrite(self, op, rounded_division(rounding_mode), _operand(self, op, other))
+        _require_float(self, op)
+        return _update(self, op, "true_divide", _operand(self, op, other))
+
+    method.__name__ = method.__qualname__ = op
+    return method
+
+
+div_ = _division("div_")
+_divide_ = _division("true_divide_")
+
+
+def true_divide_(self, other):
+    return _divide_(self, other)
 
 
 def pow_(self, exponent):
@@ -347,6 +363,8 @@ METHODS = {
     "sub_": sub_,
     "mul_": mul_,
     "div_": div_,
+    "divide_": _division("divide_"),
+    "true_divide_": true_divide_,
     "addcmul_": addcmul_,
     "addcdiv_": addcdiv_,
     "lerp_": lerp_,
@@ -355,8 +373,17 @@ METHODS = {
     "sqrt_": in_place("sqrt_", Sqrt),
     "rsqrt_": in_place("rsqrt_", Rsqrt),
     "reciprocal_": in_place("reciprocal_", Reciprocal),
+    "log1p_": in_place("log1p_", Log1p),
+    "expm1_": in_place("expm1_", Expm1),
+    "log2_": in_place("log2_", Log2),
+    "log10_": in_place("log10_", Log10),
     "sin_": in_place("sin_", Sin),
     "cos_": in_place("cos_", Cos),
+    "tan_": in_place("tan_", Tan),
+    "sinh_": in_place("sinh_", Sinh),
+    "cosh_": in_place("cosh_", Cosh),
+    "erf_": in_place("erf_", Erf),
+    "sign_": in_place("sign_", Sign),
     "abs_": in_place("abs_", Abs),
     "neg_": in_place("neg_", Neg),
     "square_": in_place("square_", Pow, 2),
