@@ -9,8 +9,10 @@ of using the new ones, as PyTorch's version counters do. Each method writes into
 other tensors come from their ``._data``), keeps the tensor's dtype and device, and returns ``self``.
 
 The elementwise ones (``in_place``) run their op's own forward kernel, so they give exactly the
-out-of-place values, then write the result back; a result of a higher category than the tensor (float
-into an integer tensor, integer into bool) is refused, as PyTorch refuses it. The view changes give the
+out-of-place values, then write the result back; where that kernel is one ufunc (``exp_``, ``sqrt_``,
+``abs_``...), a float tensor gets the ufunc written straight into its buffer (``out=``) instead. A
+result of a higher category than the tensor (float into an integer tensor, integer into bool) is
+refused, as PyTorch refuses it. The view changes give the
 tensor a new view of the same buffer; PyTorch counts them as writes too (a backward that saved the tensor
 then raises), and so does gradviz.
 
@@ -132,12 +134,20 @@ def _rewrite(self, op, function, *args):
     return self
 
 
-def in_place(name, function, *fixed):
+def in_place(name, function, *fixed, ufunc=None):
     """The ``Tensor`` method ``name`` (``exp_``, ``relu_``...): ``function``'s result on the tensor (with
-    the arguments ``fixed``, e.g. square's exponent) written into it."""
+    the arguments ``fixed``, e.g. square's exponent) written into it.
+
+    ``ufunc`` names the array module's ufunc that is ``function``'s whole kernel on float data (``"exp"``
+    for ``Exp``): a float tensor then gets it written straight into its buffer with ``out=``, with no
+    result array to allocate and copy back; other dtypes take the kernel's path (and its refusals)."""
 
     def method(self):
         self._check_inplace(name)
+        data = self._data
+        if ufunc is not None and data.dtype.kind == "f":
+            getattr(array_module(data), ufunc)(data, out=data)
+            return self
         return _rewrite(self, name, function, *fixed)
 
     method.__name__ = method.__qualname__ = name
@@ -368,29 +378,29 @@ METHODS = {
     "addcmul_": addcmul_,
     "addcdiv_": addcdiv_,
     "lerp_": lerp_,
-    "exp_": in_place("exp_", Exp),
-    "log_": in_place("log_", Log),
-    "sqrt_": in_place("sqrt_", Sqrt),
+    "exp_": in_place("exp_", Exp, ufunc="exp"),
+    "log_": in_place("log_", Log, ufunc="log"),
+    "sqrt_": in_place("sqrt_", Sqrt, ufunc="sqrt"),
     "rsqrt_": in_place("rsqrt_", Rsqrt),
-    "reciprocal_": in_place("reciprocal_", Reciprocal),
-    "log1p_": in_place("log1p_", Log1p),
-    "expm1_": in_place("expm1_", Expm1),
-    "log2_": in_place("log2_", Log2),
-    "log10_": in_place("log10_", Log10),
-    "sin_": in_place("sin_", Sin),
-    "cos_": in_place("cos_", Cos),
-    "tan_": in_place("tan_", Tan),
-    "sinh_": in_place("sinh_", Sinh),
-    "cosh_": in_place("cosh_", Cosh),
+    "reciprocal_": in_place("reciprocal_", Reciprocal, ufunc="reciprocal"),
+    "log1p_": in_place("log1p_", Log1p, ufunc="log1p"),
+    "expm1_": in_place("expm1_", Expm1, ufunc="expm1"),
+    "log2_": in_place("log2_", Log2, ufunc="log2"),
+    "log10_": in_place("log10_", Log10, ufunc="log10"),
+    "sin_": in_place("sin_", Sin, ufunc="sin"),
+    "cos_": in_place("cos_", Cos, ufunc="cos"),
+    "tan_": in_place("tan_", Tan, ufunc="tan"),
+    "sinh_": in_place("sinh_", Sinh, ufunc="sinh"),
+    "cosh_": in_place("cosh_", Cosh, ufunc="cosh"),
     "erf_": in_place("erf_", Erf),
     "sign_": in_place("sign_", Sign),
-    "abs_": in_place("abs_", Abs),
-    "neg_": in_place("neg_", Neg),
+    "abs_": in_place("abs_", Abs, ufunc="absolute"),
+    "neg_": in_place("neg_", Neg, ufunc="negative"),
     "square_": in_place("square_", Pow, 2),
-    "floor_": in_place("floor_", Floor),
-    "ceil_": in_place("ceil_", Ceil),
-    "trunc_": in_place("trunc_", Trunc),
-    "fix_": in_place("fix_", Trunc),
+    "floor_": in_place("floor_", Floor, ufunc="floor"),
+    "ceil_": in_place("ceil_", Ceil, ufunc="ceil"),
+    "trunc_": in_place("trunc_", Trunc, ufunc="trunc"),
+    "fix_": in_place("fix_", Trunc, ufunc="trunc"),
     "round_": round_,
     "pow_": pow_,
     "floor_divide_": floor_divide_,
