@@ -243,9 +243,20 @@ def _next_function(tensor):
     return (AccumulateGrad(tensor) if tensor.requires_grad else None, 0)
 
 
+def operands_not_tensors(op, args):
+    """The TypeError for an op called with no tensor among its operands (``gradviz.div(5, 2)``)."""
+    kinds = " and ".join(type(a).__name__ for a in args if a is not None) or "no arguments"
+    return TypeError(
+        f"{op}(): expected at least one argument to be a Tensor, got {kinds}; wrap a number in "
+        "gradviz.tensor(...), or compute with Python's operators for plain numbers"
+    )
+
+
 def explain_failure(op, args, exc):
     """A clear error for an array-library failure inside ``op``: devices first, then shapes and dtypes."""
     tensors = [a for a in args if isinstance(a, Tensor)]
+    if not tensors:  # gradviz.add(1, 2): the kernel met plain numbers where it expects arrays
+        return operands_not_tensors(op, args)
     devices = list(dict.fromkeys(str(t.device) for t in tensors))
     if len(devices) > 1:
         from ..errors import DeviceError

@@ -14,7 +14,7 @@ defines no derivative for ``floor_divide`` (``//``), although its values are ``d
 a float one gives ±inf or NaN.
 """
 
-from ..autograd.function import Function
+from ..autograd.function import Function, operands_not_tensors
 from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
 from ..errors import DtypeError, GraphError
@@ -242,20 +242,18 @@ def fmod(input, other):  # noqa: A002
 
 def remainder(input, other):  # noqa: A002
     """``input`` may be a number when ``other`` is a tensor (``5 % x``)."""
-    return Remainder.apply(*_one_tensor("remainder", input, other, "%"))
+    return Remainder.apply(*_one_tensor("remainder", input, other))
 
 
 def floor_divide(input, other):  # noqa: A002
     """``input // other``, ``input`` a number or a tensor; no derivative (see ``FloorDivide``)."""
-    return FloorDivide.apply(*_one_tensor("floor_divide", input, other, "//"))
+    return FloorDivide.apply(*_one_tensor("floor_divide", input, other))
 
 
-def _one_tensor(op, input, other, operator):  # noqa: A002
+def _one_tensor(op, input, other):  # noqa: A002
+    """The kernels compute two plain numbers happily, so refuse them here, as every other op does."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError(
-            f"{op}(): expected a Tensor for input or other, got {type(input).__name__} and "
-            f"{type(other).__name__}; for two numbers use Python's {operator}"
-        )
+        raise operands_not_tensors(op, (input, other))
     return input, other
 
 

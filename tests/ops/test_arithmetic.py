@@ -101,3 +101,37 @@ def test_infinities_and_nans_come_without_numpy_warnings_as_in_pytorch(device):
     warned = [line for line in run.stderr.splitlines() if "Warning" in line]
     assert len(warned) == 1, warned
     assert warned[0].startswith("<string>") and "divide by zero encountered in log" in warned[0]
+
+
+# op -> (its name in the message, whether PyTorch 2.13 refuses two numbers too)
+TWO_NUMBERS = {
+    "add": ("add", False),
+    "sub": ("sub", False),
+    "mul": ("mul", False),
+    "div": ("div", False),
+    "true_divide": ("div", False),
+    "floor_divide": ("floor_divide", False),
+    "remainder": ("remainder", True),
+    "pow": ("pow", True),
+}
+
+
+@pytest.mark.parametrize("name", TWO_NUMBERS)
+@pytest.mark.parametrize("numbers", [(7, 2), (7.5, 2)], ids=["ints", "float and int"])
+def test_an_op_of_two_numbers_is_a_type_error_naming_the_op(name, numbers):
+    """gradviz raised RuntimeError "'int' object has no attribute 'dtype'". PyTorch refuses remainder and
+    pow of two numbers with a TypeError, but computes add, sub, mul, div and floor_divide as if the first
+    were a 0-d tensor; gradviz refuses all of them alike (as its floor_divide already did), saying why."""
+    op, torch_refuses = TWO_NUMBERS[name]
+    kinds = " and ".join(type(n).__name__ for n in numbers)
+    message = rf"{op}\(\): expected at least one argument to be a Tensor, got {kinds}; wrap a number"
+    if torch_refuses:
+        with pytest.raises(TypeError):
+            getattr(torch, name)(*numbers)
+    else:
+        assert isinstance(getattr(torch, name)(*numbers), torch.Tensor)
+    with pytest.raises(TypeError, match=message):
+        getattr(gv, name)(*numbers)
+    assert getattr(gv, name)(gv.tensor(numbers[0]), numbers[1]).item() == pytest.approx(
+        getattr(torch, name)(torch.tensor(numbers[0]), numbers[1]).item()
+    )

@@ -188,10 +188,6 @@ def test_argument_errors_match_pytorchs():
         gv.div(gv.ones(2), 2, rounding_mode="round")
     with pytest.raises(RuntimeError, match="but found 'Floor'"):
         gv.ones(2).div_(2, rounding_mode="Floor")
-    with pytest.raises(
-        TypeError, match=r"floor_divide\(\): expected a Tensor for input or other, got int and int"
-    ):
-        gv.floor_divide(7, 2)
 
 
 def test_true_divide_and_plain_div_are_true_division(device):
