@@ -21,7 +21,7 @@ from ..ops.embedding_loss import (
     margin_ranking_loss,
     triplet_margin_loss,
 )
-from ..ops.linear import linear
+from ..ops.linear import bilinear, linear
 from ..ops.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 from ..ops.more_activations import (
     celu,
@@ -75,6 +75,7 @@ __all__ = [
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
+    "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",

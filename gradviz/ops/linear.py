@@ -1,12 +1,14 @@
-"""``linear``: ``input @ weight.T + bias`` as one op, so a layer is one node in the graph."""
+"""``linear``: ``input @ weight.T + bias`` as one op, so a layer is one node in the graph; ``bilinear``:
+``x1ᵀ W_o x2 + b_o`` for every output ``o``, an ``einsum`` (whose backward gives every gradient)."""
 
 from ..autograd.function import Function
 from ..backend import array_module
 from ..errors import ShapeError
 from .broadcast import sum_to
+from .contraction import einsum
 from .promotion import require_one_dtype
 
-__all__ = ["linear"]
+__all__ = ["linear", "bilinear"]
 
 
 class Linear(Function):
@@ -66,6 +68,37 @@ def _broadcasts_to(shape, target):
 def linear(input, weight, bias=None):  # noqa: A002
     _check(input, weight, bias)
     return Linear.apply(input, weight, bias)
+
+
+def _check_bilinear(input1, input2, weight, bias):
+    """PyTorch's checks, with the shapes named: inputs of the same rank and batch dimensions, a weight
+    (out_features, in1_features, in2_features) matching their last dimensions, a bias (out_features,)."""
+    require_one_dtype("bilinear", {"input1": input1, "input2": input2, "weight": weight, "bias": bias})
+    shape1, shape2, weight_shape = input1._data.shape, input2._data.shape, weight._data.shape
+    problem = None
+    if len(weight_shape) != 3:
+        problem = "weight must have 3 dimensions (out_features, in1_features, in2_features)"
+    elif not shape1 or len(shape1) != len(shape2):
+        problem = "the inputs must have the same number of dimensions, at least 1"
+    elif shape1[:-1] != shape2[:-1]:
+        problem = "the inputs' batch dimensions (all but the last) must be equal"
+    elif shape1[-1] != weight_shape[1] or shape2[-1] != weight_shape[2]:
+        problem = "the inputs' last dimensions must be the weight's in1_features and in2_features"
+    elif bias is not None and bias._data.shape != weight_shape[:1]:
+        problem = f"bias must have shape ({weight_shape[0]},), the weight's out_features"
+    if problem:
+        bias_text = "" if bias is None else f", bias of shape {tuple(bias._data.shape)}"
+        raise ShapeError(
+            f"bilinear: input1 of shape {tuple(shape1)}, input2 of shape {tuple(shape2)} and weight of shape "
+            f"{tuple(weight_shape)}{bias_text} do not fit: {problem}"
+        )
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y[..., o] = Σ_ij input1[..., i] · weight[o, i, j] · input2[..., j] + bias[o]``, as PyTorch's."""
+    _check_bilinear(input1, input2, weight, bias)
+    out = einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias
 
 
 METHODS = {}

@@ -58,6 +58,12 @@ CASES = [
     ("Dropout", (0.3,), {}, (3, 4)),
     ("Embedding", (10, 3), {"padding_idx": -2}, None),
 ]
+# layers of two inputs: the input shapes are a tuple of shapes
+TWO_INPUTS = [
+    ("Bilinear", (3, 4, 2), {}, ((5, 3), (5, 4))),
+    ("Bilinear", (3, 4, 2), {"bias": False}, ((2, 5, 3), (2, 5, 4))),
+    ("Bilinear", (1, 2, 3), {}, ((1,), (2,))),
+]
 # PyTorch refuses in-place ops on leaves that require grad, so these are compared by repr only
 INPLACE = [("ReLU", (True,), {}, None), ("LeakyReLU", (), {"inplace": True}, None)]
 
@@ -92,16 +98,19 @@ def _assert_same_state(gv_layer, torch_layer):
 
 
 def _step(gv_layer, torch_layer, x, device):
-    """One forward and backward through both; compares outputs, input and parameter gradients, buffers."""
-    x_torch = torch.tensor(x, requires_grad=True)
-    x_gv = gv.tensor(x, device=device, requires_grad=True)
-    out_torch, out_gv = torch_layer(x_torch), gv_layer(x_gv)
+    """One forward and backward through both; compares outputs, input and parameter gradients, buffers.
+    ``x`` is the input array, or a tuple of them for a layer of several inputs (Bilinear)."""
+    xs = x if isinstance(x, tuple) else (x,)
+    x_torch = [torch.tensor(a, requires_grad=True) for a in xs]
+    x_gv = [gv.tensor(a, device=device, requires_grad=True) for a in xs]
+    out_torch, out_gv = torch_layer(*x_torch), gv_layer(*x_gv)
     assert out_gv.device == gv.device(device)
     _assert_close(out_gv, out_torch, "output")
     upstream = rng.standard_normal(tuple(out_torch.shape))
     out_torch.backward(torch.tensor(upstream))
     out_gv.backward(gv.tensor(upstream, device=device))
-    _assert_close(x_gv.grad, x_torch.grad, "input gradient")
+    for i, (ours, theirs) in enumerate(zip(x_gv, x_torch)):
+        _assert_close(ours.grad, theirs.grad, f"gradient of input {i}")
     ours = dict(gv_layer.named_parameters())
     for name, param in torch_layer.named_parameters():
         _assert_close(ours[name].grad, param.grad, f"gradient of {name}")
@@ -118,6 +127,12 @@ def test_layer_matches_pytorch(case, training, device):
     torch_layer.train(training)
     gv_layer.train(training)
     _step(gv_layer, torch_layer, rng.standard_normal(case[3]), device)
+
+
+@pytest.mark.parametrize("case", TWO_INPUTS, ids=_case_id)
+def test_layer_of_two_inputs_matches_pytorch(case, device):
+    torch_layer, gv_layer = _twins(case, device)
+    _step(gv_layer, torch_layer, tuple(rng.standard_normal(shape) for shape in case[3]), device)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[0].startswith("BatchNorm")], ids=_case_id)
@@ -147,7 +162,7 @@ def test_batch_norm_rejects_wrong_input_rank():
         layers.BatchNorm1d(3)(gv.ones(2, 3, 1, 1))
 
 
-@pytest.mark.parametrize("case", CASES + INPLACE, ids=_case_id)
+@pytest.mark.parametrize("case", CASES + TWO_INPUTS + INPLACE, ids=_case_id)
 def test_state_dict_keys_and_repr_equal_pytorch(case):
     torch_layer, gv_layer = _build(case)
     assert list(gv_layer.state_dict()) == list(torch_layer.state_dict())
@@ -155,12 +170,29 @@ def test_state_dict_keys_and_repr_equal_pytorch(case):
     assert repr(gv_layer) == repr(torch_layer)
 
 
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@pytest.mark.parametrize("case", CASES + TWO_INPUTS, ids=_case_id)
 def test_parameters_have_pytorch_shapes_and_dtype(case):
     torch_layer, gv_layer = _build(case)
     for (name, ours), (_, theirs) in zip(gv_layer.named_parameters(), torch_layer.named_parameters()):
         assert tuple(ours.shape) == tuple(theirs.shape), name
         assert ours.dtype == gv.float32 and ours.requires_grad
+
+
+def test_bilinear_starts_uniform_within_pytorchs_bound_from_gradviz_generator():
+    """U(±1/√in1_features) for weight and bias, drawn from gradviz's generator (so a seed repeats it)."""
+    gv.manual_seed(3)
+    layer = layers.Bilinear(16, 5, 40)
+    weight, bias = host(layer.weight), host(layer.bias)
+    bound = 1 / np.sqrt(16)
+    for values in (weight, bias):
+        assert values.min() >= -bound and values.max() < bound and values.max() - values.min() > 1.5 * bound
+    assert abs(weight.mean()) < 0.02 and abs(weight.std() - bound / np.sqrt(3)) < 0.01  # 3,200 draws
+    gv.manual_seed(3)
+    np.testing.assert_array_equal(host(layers.Bilinear(16, 5, 40).weight), weight)
+    torch_layer = torch.nn.Bilinear(16, 5, 40)  # the same bound in PyTorch
+    assert torch_layer.weight.abs().max() <= bound and torch_layer.bias.abs().max() <= bound
+    twin = layers.Bilinear(2, 3, 4, device="sim", dtype=gv.float64)
+    assert twin.weight.device == gv.device("sim") and twin.bias.dtype == gv.float64
 
 
 def test_factory_kwargs_place_parameters_and_buffers():

@@ -8,7 +8,7 @@ import torch.nn.functional as TF
 import gradviz as gv
 import gradviz.nn.functional as F
 from gradviz.errors import ShapeError
-from tests.oracle import check, host
+from tests.oracle import check, check_refused_like_torch, host
 
 rng = np.random.default_rng(0)
 
@@ -19,7 +19,7 @@ def _params(*shapes):
 
 def test_functional_namespace_has_pytorch_names():
     names = (
-        "linear relu gelu sigmoid tanh softmax log_softmax leaky_relu dropout pad conv2d max_pool2d "
+        "linear bilinear relu gelu sigmoid tanh softmax log_softmax leaky_relu dropout pad conv2d max_pool2d "
         "avg_pool2d "
         "adaptive_avg_pool2d layer_norm batch_norm embedding one_hot cross_entropy nll_loss mse_loss l1_loss "
         "binary_cross_entropy_with_logits scaled_dot_product_attention"
@@ -47,6 +47,70 @@ def test_linear_shape_errors():
         F.linear(gv.ones(2, 5), gv.ones(4, 3))
     with pytest.raises(RuntimeError, match=r"linear: bias of shape \(3,\).*expected bias of shape \(4,\)"):
         F.linear(gv.ones(2, 3), gv.ones(4, 3), gv.ones(3))
+
+
+@pytest.mark.parametrize("batch", [(5,), (2, 3), ()], ids=["batch", "two batch dims", "no batch"])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_bilinear(batch, with_bias, device):
+    """Forward, the gradients of both inputs, the weight and the bias, and gradcheck, in float64."""
+    inputs = [
+        rng.standard_normal((*batch, 3)),
+        rng.standard_normal((*batch, 4)),
+        rng.standard_normal((2, 3, 4)),
+    ]
+    check(F.bilinear, TF.bilinear, *inputs + ([rng.standard_normal(2)] if with_bias else []), device=device)
+
+
+def test_bilinear_is_twice_differentiable():
+    x1, x2, w, b = _params((2, 3), (2, 4), (2, 3, 4), (2,))
+    assert gv.autograd.gradgradcheck(F.bilinear, [x1, x2, w, b])
+
+
+def test_bilinear_refuses_mixed_dtypes_as_pytorch():
+    check_refused_like_torch(
+        (
+            RuntimeError,
+            lambda: TF.bilinear(torch.zeros(2, 3), torch.zeros(2, 4).double(), torch.zeros(2, 3, 4)),
+        ),
+        (RuntimeError, lambda: F.bilinear(gv.zeros(2, 3), gv.zeros(2, 4).double(), gv.zeros(2, 3, 4))),
+        r"bilinear: input1, input2, weight and bias must share one dtype, got input1 gradviz.float32, "
+        "input2 gradviz.float64",
+    )
+
+
+def _bilinear_misuses(lib):
+    """(error type in both libraries, call) for arguments bilinear refuses."""
+    fn, zeros = (TF.bilinear, torch.zeros) if lib is torch else (F.bilinear, gv.zeros)
+    w, b = zeros(4, 3, 5), zeros(4)
+    return {
+        "input1 features": (RuntimeError, lambda: fn(zeros(2, 4), zeros(2, 5), w, b)),
+        "input2 features": (RuntimeError, lambda: fn(zeros(2, 3), zeros(2, 6), w, b)),
+        "batch dims": (RuntimeError, lambda: fn(zeros(2, 3), zeros(3, 5), w, b)),
+        "ranks": (RuntimeError, lambda: fn(zeros(2, 1, 3), zeros(2, 5), w, b)),
+        "bias": (RuntimeError, lambda: fn(zeros(2, 3), zeros(2, 5), w, zeros(3))),
+        "2-d weight": ((RuntimeError, IndexError), lambda: fn(zeros(2, 3), zeros(2, 5), zeros(4, 3), b)),
+    }
+
+
+BILINEAR_MESSAGES = {
+    "input1 features": r"bilinear: input1 of shape \(2, 4\), input2 of shape \(2, 5\) and weight of shape "
+    r"\(4, 3, 5\), bias of shape \(4,\) do not fit: the inputs' last dimensions must be the weight's "
+    "in1_features and in2_features",
+    "input2 features": r"input2 of shape \(2, 6\).*the inputs' last dimensions",
+    "batch dims": r"input2 of shape \(3, 5\).*batch dimensions \(all but the last\) must be equal",
+    "ranks": r"input1 of shape \(2, 1, 3\).*the same number of dimensions",
+    "bias": r"bias of shape \(3,\) do not fit: bias must have shape \(4,\)",
+    "2-d weight": r"weight of shape \(4, 3\).*weight must have 3 dimensions",
+}
+
+
+@pytest.mark.parametrize("what", BILINEAR_MESSAGES)
+def test_bilinear_refuses_what_pytorch_refuses_naming_the_shapes(what):
+    check_refused_like_torch(
+        _bilinear_misuses(torch)[what], _bilinear_misuses(gv)[what], BILINEAR_MESSAGES[what]
+    )
+    with pytest.raises(ShapeError):
+        _bilinear_misuses(gv)[what][1]()
 
 
 @pytest.mark.parametrize(("shape", "normalized"), [((2, 3, 4), (4,)), ((2, 3, 4), (3, 4)), ((5, 6), 6)])
