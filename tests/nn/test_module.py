@@ -192,6 +192,17 @@ def test_full_backward_hook_sees_and_can_replace_gradients():
     assert layer.weight.grad is not None
 
 
+def _watched(module):
+    """``module`` with a full backward hook that lists (grad_input, grad_output) of each call."""
+    seen = []
+    module.register_full_backward_hook(
+        lambda m, grad_input, grad_output: seen.append(
+            [[None if g is None else g.tolist() for g in grads] for grads in (grad_input, grad_output)]
+        )
+    )
+    return module, seen
+
+
 def _boundary_gradients(lib):
     """What a full backward hook sees of a two-output module when only one output is used."""
 
@@ -199,13 +210,7 @@ def _boundary_gradients(lib):
         def forward(self, x, y):
             return x * 2, y * 3
 
-    seen = []
-    module = Two()
-    module.register_full_backward_hook(
-        lambda m, grad_input, grad_output: seen.append(
-            [[None if g is None else g.tolist() for g in grads] for grads in (grad_input, grad_output)]
-        )
-    )
+    module, seen = _watched(Two())
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     y = lib.tensor([3.0], requires_grad=True)
     _, second = module(x, y)
@@ -227,13 +232,7 @@ def _laid_out_gradients(lib):
         def forward(self, x, k, y):
             return x * k + y, (x * 2, 5)
 
-    seen = []
-    module = Mixed()
-    module.register_full_backward_hook(
-        lambda m, grad_input, grad_output: seen.append(
-            [[None if g is None else g.tolist() for g in grads] for grads in (grad_input, grad_output)]
-        )
-    )
+    module, seen = _watched(Mixed())
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     out, (doubled, _) = module(x, 3.0, lib.tensor([0.5, 0.5]))
     (out.sum() + doubled.sum()).backward()

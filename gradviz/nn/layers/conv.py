@@ -6,7 +6,7 @@ from ...ops.spatial import single
 from ...ops.windows import pair
 from .. import functional as F
 from ..module import Module
-from .linear import empty_parameter, reset_weight_and_bias
+from .linear import add_weight_and_bias, reset_weight_and_bias
 
 _PADDING_STRINGS = ("same", "valid")
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -52,11 +52,7 @@ class _ConvNd(Module):
             channels = (in_channels, out_channels // groups)
         else:
             channels = (out_channels, in_channels // groups)
-        self.weight = empty_parameter(*channels, *self.kernel_size, device=device, dtype=dtype)
-        if bias:
-            self.bias = empty_parameter(out_channels, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        add_weight_and_bias(self, (*channels, *self.kernel_size), bias, out_channels, device, dtype)
         self.reset_parameters()
 
     def _check_arguments(self):

@@ -14,6 +14,16 @@ def empty_parameter(*shape, device=None, dtype=None):
     return Parameter(creation.zeros(*shape, device=device, dtype=dtype))
 
 
+def add_weight_and_bias(module, weight_shape, bias, bias_size, device=None, dtype=None):
+    """``module.weight`` of ``weight_shape`` and ``module.bias`` of ``bias_size``, or the bias registered
+    as None when ``bias`` is false (as PyTorch's layers do), both filled by ``reset_parameters``."""
+    module.weight = empty_parameter(*weight_shape, device=device, dtype=dtype)
+    if bias:
+        module.bias = empty_parameter(bias_size, device=device, dtype=dtype)
+    else:
+        module.register_parameter("bias", None)
+
+
 def reset_weight_and_bias(weight, bias):
     """PyTorch's default for Linear and Conv: kaiming_uniform_(a=√5), i.e. U(±1/√fan_in), for the
     weight, and U(±1/√fan_in) for the bias."""
@@ -41,11 +51,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = empty_parameter(out_features, in_features, device=device, dtype=dtype)
-        if bias:
-            self.bias = empty_parameter(out_features, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        add_weight_and_bias(self, (out_features, in_features), bias, out_features, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -69,11 +75,8 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = empty_parameter(out_features, in1_features, in2_features, device=device, dtype=dtype)
-        if bias:
-            self.bias = empty_parameter(out_features, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
+        shape = (out_features, in1_features, in2_features)
+        add_weight_and_bias(self, shape, bias, out_features, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
