@@ -251,15 +251,14 @@ class Recorder:
         outputs = event.output_tensors
         for out in outputs:
             if out.requires_grad:  # a graph node; evaluation passes under no_grad are left out
-                self._events.append(
-                    (
-                        event[:6],
-                        tuple(_ref(t) if isinstance(t, Tensor) else t for t in event.input_tensors),
-                        tuple(_ref(t) for t in outputs),
-                        event[8:],
-                        event.outputs if len(outputs) > 1 else None,
-                    )
-                )
+                inputs = []  # loops, not generator expressions: each of those is a frame in Python 3.11
+                for t in event.input_tensors:
+                    inputs.append(_ref(t) if isinstance(t, Tensor) else t)
+                refs = []
+                for t in outputs:
+                    refs.append(_ref(t))
+                infos = event.outputs if len(outputs) > 1 else None
+                self._events.append((event[:6], tuple(inputs), tuple(refs), event[8:], infos))
                 if len(self._events) > self._prune_events_at:
                     self._events, self._prune_events_at = _pruned(self._events, _event_alive)
                 break
@@ -719,13 +718,23 @@ def _ops_reaching(forward_events, root_ids):
     kept = []
     new = tuple.__new__
     for head, ins, outs, tail, infos in reversed(forward_events):
-        outputs = tuple(r() for r in outs)
-        if any(o is not None and o._id in needed for o in outputs):
+        reached = False  # loops, not generator expressions: each of those is a frame in Python 3.11
+        outputs = []
+        for r in outs:
+            o = r()
+            outputs.append(o)
+            reached = reached or (o is not None and o._id in needed)
+        if reached:
             if infos is not None and None in outputs:  # an unkept output of a multi-output op
-                outputs = tuple(_gone(info, head[4]) if o is None else o for o, info in zip(outputs, infos))
-            inputs = tuple(t() if t.__class__ is _Ref else t for t in ins)
-            kept.append(new(OpEvent, (*head, inputs, outputs, *tail)))
-            needed.update(t._id for t in inputs if isinstance(t, Tensor))
+                outputs = [_gone(info, head[4]) if o is None else o for o, info in zip(outputs, infos)]
+            inputs = []
+            for t in ins:
+                if t.__class__ is _Ref:
+                    t = t()
+                    if t is not None:
+                        needed.add(t._id)
+                inputs.append(t)
+            kept.append(new(OpEvent, (*head, tuple(inputs), tuple(outputs), *tail)))
     kept.reverse()
     return kept, needed
 
