@@ -50,7 +50,9 @@ def _numerical(fn, inputs, x, eps):
         minus = [np.array(backend.to_host(o._data)).ravel() for o in _outputs(fn, inputs)]
         flat[i] = original
         columns.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
-    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+    if not columns:  # an empty input: no columns, a row per output element
+        return np.zeros((sum(o._data.size for o in _outputs(fn, inputs)), 0))
+    return np.stack(columns, axis=1)
 
 
 def _analytical(outputs, wrt):
@@ -68,7 +70,8 @@ def _analytical(outputs, wrt):
             )
             for x, g in zip(wrt, grads):
                 rows[id(x)].append(np.zeros(x._data.size) if g is None else backend.to_host(g._data).ravel())
-    return {key: np.stack(r) if r else np.zeros((0, 0)) for key, r in rows.items()}
+    # an empty output has no rows: a Jacobian of shape (0, input size), as the numerical one
+    return {id(x): np.stack(rows[id(x)]) if rows[id(x)] else np.zeros((0, x._data.size)) for x in wrt}
 
 
 def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):

@@ -366,3 +366,17 @@ def test_in_place_change_of_a_tensor_that_requires_grad_is_refused():
 def test_gradcheck_perturbs_non_contiguous_inputs():
     transposed = gv.tensor(np.arange(6.0).reshape(2, 3).T, requires_grad=True)
     assert gv.autograd.gradcheck(lambda t: (t * t).sum(), (transposed,))
+
+
+def test_gradcheck_of_an_empty_output_or_an_empty_input_passes_like_pytorch():
+    """An empty Jacobian is a match: masked_select with a mask that selects nothing failed with
+    "shapes differ" (an empty autograd Jacobian of shape (0, 0) against a numerical one of (0, 12))."""
+    x = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
+    nothing = np.zeros((3, 4), dtype=bool)
+    assert torch.autograd.gradcheck(
+        lambda t: t.masked_select(torch.tensor(nothing)), (torch.tensor(x, requires_grad=True),)
+    )
+    assert gv.autograd.gradcheck(
+        lambda t: t.masked_select(gv.tensor(nothing)), (gv.tensor(x, requires_grad=True),)
+    )
+    assert gv.autograd.gradcheck(lambda t: t * 2, (gv.zeros(0, 3, dtype=gv.float64, requires_grad=True),))
