@@ -28,4 +28,8 @@ from .sorting import *
 from .totals import *
 from .unary import *
 
+# isort: split
+# last, so that gradviz.add(1, 2) is tensor(3) as in PyTorch while the Tensor operators keep the plain ops
+from .plain_numbers import *
+
 __all__ = [name for name, value in dict(globals()).items() if callable(value) and not name.startswith("_")]

@@ -11,9 +11,12 @@ straight to ``Div``, and ``div`` adds one test of ``rounding_mode`` in front of 
 
 import math
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
+from ..errors import DtypeError
 from .arguments import reflected
 from .broadcast import sum_to
 from .promotion import WEAK, cast, promote, result_dtype
@@ -41,11 +44,27 @@ class Add(Function):
         return _reduce(ctx, 0, grad) if need_a else None, _reduce(ctx, 1, grad) if need_b else None
 
 
+def _is_bool(value):
+    """A Python bool or a bool array; PyTorch reads a NumPy bool scalar as a number."""
+    if value.__class__ is bool:
+        return True
+    return not isinstance(value, np.generic) and getattr(getattr(value, "dtype", None), "kind", None) == "b"
+
+
+def refuse_bool_subtraction(op, a, b):
+    if _is_bool(a) or _is_bool(b):
+        raise DtypeError(
+            f"{op}: subtraction with a bool tensor is not supported (as in PyTorch); to invert a mask "
+            "use ~mask or logical_not(), else convert it first, e.g. mask.long()"
+        )
+
+
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
         if a.__class__ is not b.__class__ or a.dtype is not b.dtype:
-            if b.__class__ not in WEAK or a.dtype.kind != "f":
+            if b.__class__ is bool or b.__class__ not in WEAK or a.dtype.kind != "f":
+                refuse_bool_subtraction("sub", a, b)
                 a, b = promote(a, b)
         return a - b
 

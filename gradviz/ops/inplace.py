@@ -29,7 +29,7 @@ from ..backend import array_module
 from ..errors import DeviceError, DtypeError, GradvizError, GraphError, ShapeError
 from ..random import rng
 from .activation import Erf
-from .arithmetic import Neg, Pow, add, div, mul, pow, sub
+from .arithmetic import Neg, Pow, add, div, mul, pow, refuse_bool_subtraction, sub
 from .elementary import Cosh, Expm1, Log1p, Log2, Log10, Reciprocal, Rsqrt, Sinh, Tan
 from .pointwise import ClampMax, ClampMin
 from .rounding import (
@@ -73,7 +73,7 @@ def _operand(self, op, other):
     else:
         value, kind = other, _value_kind(other)
     if _KIND_RANK[kind] > _KIND_RANK[self._data.dtype.kind]:
-        _refuse_cast(self, op, "a " + ("float" if kind == "f" else "integer") + " operand")
+        _refuse_cast(self, op, "a float operand" if kind == "f" else "an integer operand")
     return value
 
 
@@ -176,7 +176,9 @@ def add_(self, other, *, alpha=1):
 
 def sub_(self, other, *, alpha=1):
     self._check_inplace("sub_")
-    return _update(self, "sub_", "subtract", _scaled(_operand(self, "sub_", other), alpha))
+    value = _operand(self, "sub_", other)
+    refuse_bool_subtraction("sub_", self._data, value)
+    return _update(self, "sub_", "subtract", _scaled(value, alpha))
 
 
 def mul_(self, other):

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import gradviz as gv
+from gradviz.errors import DtypeError
 from tests.oracle import check
 
 rng = np.random.default_rng(0)
@@ -103,35 +104,61 @@ def test_infinities_and_nans_come_without_numpy_warnings_as_in_pytorch(device):
     assert warned[0].startswith("<string>") and "divide by zero encountered in log" in warned[0]
 
 
-# op -> (its name in the message, whether PyTorch 2.13 refuses two numbers too)
-TWO_NUMBERS = {
-    "add": ("add", False),
-    "sub": ("sub", False),
-    "mul": ("mul", False),
-    "div": ("div", False),
-    "true_divide": ("div", False),
-    "floor_divide": ("floor_divide", False),
-    "remainder": ("remainder", True),
-    "pow": ("pow", True),
-}
+TWO_NUMBERS_COMPUTED = ["add", "sub", "mul", "div", "divide", "true_divide", "floor_divide"]
+TWO_NUMBERS_REFUSED = ["remainder", "pow"]
+PAIRS = {"ints": (7, 2), "float": (7.5, 2), "bool": (True, 2)}
+NUMBER_PAIRS = pytest.mark.parametrize("numbers", PAIRS.values(), ids=PAIRS.keys())
 
 
-@pytest.mark.parametrize("name", TWO_NUMBERS)
-@pytest.mark.parametrize("numbers", [(7, 2), (7.5, 2)], ids=["ints", "float and int"])
-def test_an_op_of_two_numbers_is_a_type_error_naming_the_op(name, numbers):
-    """gradviz raised RuntimeError "'int' object has no attribute 'dtype'". PyTorch refuses remainder and
-    pow of two numbers with a TypeError, but computes add, sub, mul, div and floor_divide as if the first
-    were a 0-d tensor; gradviz refuses all of them alike (as its floor_divide already did), saying why."""
-    op, torch_refuses = TWO_NUMBERS[name]
+@pytest.mark.parametrize(
+    "name, numbers",
+    [
+        (name, pair)
+        for name in TWO_NUMBERS_COMPUTED
+        for pair in PAIRS.values()
+        if (name, pair[0]) != ("sub", True)
+    ],
+)
+def test_arithmetic_functions_compute_two_numbers_as_pytorch_does(name, numbers):
+    """PyTorch computes add, sub, mul, div and floor_divide of two plain numbers as if the first were a
+    0-d tensor; gradviz raised RuntimeError "'int' object has no attribute 'dtype'"."""
+    ours, theirs = getattr(gv, name)(*numbers), getattr(torch, name)(*numbers)
+    assert ours.shape == () and str(ours.dtype)[len("gradviz.") :] == str(theirs.dtype)[len("torch.") :]
+    assert ours.item() == pytest.approx(theirs.item())
+
+
+@pytest.mark.parametrize(
+    "subtraction",
+    [
+        lambda lib: lib.ones(2) - lib.tensor([True, False]),
+        lambda lib: lib.ones(2) - True,
+        lambda lib: lib.tensor([True]) - 1,
+        lambda lib: 1 - lib.tensor([True]),
+        lambda lib: lib.sub(True, 2),
+        lambda lib: lib.tensor([1]).sub_(True),
+    ],
+)
+def test_subtraction_with_a_bool_is_refused_as_in_pytorch(subtraction):
+    """gradviz computed these (True as 1); PyTorch refuses them and points to ~ / logical_not."""
+    with pytest.raises(RuntimeError, match="with a bool tensor is not supported"):
+        subtraction(torch)
+    with pytest.raises(DtypeError, match=r"sub_?: subtraction with a bool tensor is not supported.*~mask"):
+        subtraction(gv)
+
+
+@pytest.mark.parametrize("name", TWO_NUMBERS_REFUSED)
+@NUMBER_PAIRS
+def test_remainder_and_pow_of_two_numbers_are_type_errors_naming_the_op(name, numbers):
+    """As PyTorch refuses them, with a message that says what to do."""
+    with pytest.raises(TypeError):
+        getattr(torch, name)(*numbers)
     kinds = " and ".join(type(n).__name__ for n in numbers)
-    message = rf"{op}\(\): expected at least one argument to be a Tensor, got {kinds}; wrap a number"
-    if torch_refuses:
-        with pytest.raises(TypeError):
-            getattr(torch, name)(*numbers)
-    else:
-        assert isinstance(getattr(torch, name)(*numbers), torch.Tensor)
+    message = rf"{name}\(\): expected at least one argument to be a Tensor, got {kinds}; wrap a number"
     with pytest.raises(TypeError, match=message):
         getattr(gv, name)(*numbers)
-    assert getattr(gv, name)(gv.tensor(numbers[0]), numbers[1]).item() == pytest.approx(
-        getattr(torch, name)(torch.tensor(numbers[0]), numbers[1]).item()
-    )
+
+
+def test_the_tensor_operators_keep_their_own_functions():
+    """Only the module-level functions take two numbers; ``x + y`` keeps the direct path."""
+    assert gv.Tensor.__add__ is gv.ops.arithmetic.add and gv.add is not gv.ops.arithmetic.add
+    assert (gv.tensor([1.0]) + 2).tolist() == gv.add(gv.tensor([1.0]), 2).tolist() == [3.0]
