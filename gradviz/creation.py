@@ -92,11 +92,11 @@ def _filled(shape, value, dtype, device, requires_grad):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(shape_args(size), 0, dtype, device, requires_grad)
+    return _filled(shape_args(size, "zeros"), 0, dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(shape_args(size), 1, dtype, device, requires_grad)
+    return _filled(shape_args(size, "ones"), 1, dtype, device, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -104,7 +104,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         dtype = "bool"
     elif dtype is None and isinstance(fill_value, int):
         dtype = int64
-    return _filled(shape_args((size,)), fill_value, dtype, device, requires_grad)
+    return _filled(shape_args((size,), "full"), fill_value, dtype, device, requires_grad)
 
 
 def _like(other, dtype, device):
@@ -145,12 +145,12 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform on [0, 1)."""
-    return _make(rng(generator).random(shape_args(size)), dtype, device, requires_grad)
+    return _make(rng(generator).random(shape_args(size, "rand")), dtype, device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal."""
-    return _make(rng(generator).standard_normal(shape_args(size)), dtype, device, requires_grad)
+    return _make(rng(generator).standard_normal(shape_args(size, "randn")), dtype, device, requires_grad)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None):

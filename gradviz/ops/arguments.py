@@ -1,14 +1,32 @@
 """Argument normalisation shared by ops: PyTorch accepts ``x.view(2, 3)`` and ``x.view((2, 3))``,
 negative dims, and ``dim`` as an int, a tuple or None; and the reflected operators (``2 - x``)."""
 
+import operator
+
 from ..errors import IndexOutOfRangeError
 
 
-def shape_args(shape):
-    """``(2, 3)`` from ``(2, 3)`` or ``((2, 3),)`` or ``([2, 3],)``."""
+def shape_args(shape, op):
+    """``(2, 3)`` from ``(2, 3)`` or ``((2, 3),)`` or ``([2, 3],)``. A size that is not an int (``2.5``,
+    ``2.0``) is refused, as in PyTorch, rather than truncated into a tensor of another shape."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    return tuple(int(s) for s in shape)
+    try:
+        return tuple(map(operator.index, shape))
+    except TypeError:
+        position, value = next((i, s) for i, s in enumerate(shape) if not _is_index(s))
+        raise TypeError(
+            f"{op}(): expected ints, but element {position} is {value!r} ({type(value).__name__}); sizes "
+            "and dims must be whole numbers (convert with int() or round())"
+        ) from None
+
+
+def _is_index(value):
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
 
 
 def normalize_dim(dim, ndim, op):

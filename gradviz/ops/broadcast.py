@@ -69,12 +69,12 @@ def sum_to(x, shape):
 
 
 def sum_to_size(x, *size):
-    return sum_to(x, shape_args(size))
+    return sum_to(x, shape_args(size, "sum_to_size"))
 
 
 def expand(x, *shape):
     """A broadcast view of ``x`` with the given shape (``-1`` keeps a dimension), as ``Tensor.expand``."""
-    shape = shape_args(shape)
+    shape = shape_args(shape, "expand")
     return x if x._data.shape == shape else Expand.apply(x, shape)
 
 
@@ -82,8 +82,8 @@ def expand_as(x, other):
     return expand(x, other.shape)
 
 
-def broadcast_to(x, shape):
-    return expand(x, shape)
+def broadcast_to(input, size):  # noqa: A002 - PyTorch's argument names
+    return expand(input, size)
 
 
 METHODS = {"expand": expand, "expand_as": expand_as, "sum_to_size": sum_to_size}

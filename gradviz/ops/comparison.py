@@ -17,6 +17,7 @@ from ..dtypes import get_default_dtype
 from ..errors import DtypeError
 from .promotion import promote
 from .reduction import reduction_dims
+from .tensor_first import require_tensor
 
 __all__ = [
     "eq",
@@ -120,12 +121,7 @@ def ge(input, other):  # noqa: A002
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
-    for name, value in (("input", input), ("other", other)):
-        if not isinstance(value, Tensor):
-            raise TypeError(
-                f"isclose(): argument '{name}' must be Tensor, not {type(value).__name__} (as in PyTorch); "
-                "wrap a number in gradviz.tensor(...)"
-            )
+    require_tensor("isclose", "other", other)
     if input.dtype != other.dtype:
         raise DtypeError(
             f"isclose: input and other must have one dtype (as in PyTorch), got {input.dtype} and "

@@ -8,11 +8,11 @@ int64. Each backward is the textbook derivative, written with gradviz ops (diffe
 import math
 
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor
 from ..backend import array_module
 from .arithmetic import Pow
 from .broadcast import sum_to
 from .promotion import promote, to_floating
+from .tensor_first import require_tensor
 
 __all__ = [
     "log1p",
@@ -97,12 +97,7 @@ def square(input):  # noqa: A002 - PyTorch's argument names
 
 
 def atan2(input, other):  # noqa: A002
-    for name, value in (("input", input), ("other", other)):
-        if not isinstance(value, Tensor):
-            raise TypeError(
-                f"atan2(): argument '{name}' must be Tensor, not {type(value).__name__} (as in PyTorch); "
-                "wrap a number in gradviz.tensor(...)"
-            )
+    require_tensor("atan2", "other", other)
     return Atan2.apply(input, other)
 
 

@@ -21,11 +21,15 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-    return new_full(self, shape_args(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
+    return new_full(
+        self, shape_args(size, "new_zeros"), 0, dtype=dtype, device=device, requires_grad=requires_grad
+    )
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-    return new_full(self, shape_args(size), 1, dtype=dtype, device=device, requires_grad=requires_grad)
+    return new_full(
+        self, shape_args(size, "new_ones"), 1, dtype=dtype, device=device, requires_grad=requires_grad
+    )
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):

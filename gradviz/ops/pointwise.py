@@ -15,6 +15,7 @@ from ..backend import array_module
 from ..errors import DtypeError
 from .broadcast import sum_to
 from .promotion import promote, result_dtype
+from .tensor_first import require_tensor
 from .unary import Clamp
 
 __all__ = ["clamp_min", "clamp_max", "lerp", "addcmul", "addcdiv", "nan_to_num"]
@@ -100,14 +101,6 @@ class NanToNum(Function):
         return grad * wrap(ctx.finite), None, None, None
 
 
-def _require_tensor(op, name, value):
-    if not isinstance(value, Tensor):
-        raise TypeError(
-            f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__} (as in PyTorch); "
-            "wrap a number in gradviz.tensor(...)"
-        )
-
-
 def clamp_min(input, min):  # noqa: A002 - PyTorch's argument names
     if min is None:
         raise TypeError("clamp_min(): argument 'min' must be a number or a Tensor, not None")
@@ -121,8 +114,7 @@ def clamp_max(input, max):  # noqa: A002
 
 
 def lerp(input, end, weight):  # noqa: A002
-    _require_tensor("lerp", "input", input)
-    _require_tensor("lerp", "end", end)
+    require_tensor("lerp", "end", end)
     if not input.is_floating_point():
         raise DtypeError(
             f"lerp: input must be a floating point tensor (as in PyTorch), got {input.dtype} of shape "
@@ -144,8 +136,8 @@ def lerp(input, end, weight):  # noqa: A002
 
 def _combined(op, input, tensor1, tensor2, value):  # noqa: A002
     """The checks addcmul and addcdiv share; returns ``value`` as the result dtype takes it."""
-    _require_tensor(op, "tensor1", tensor1)
-    _require_tensor(op, "tensor2", tensor2)
+    require_tensor(op, "tensor1", tensor1)
+    require_tensor(op, "tensor2", tensor2)
     arrays = [t._data if isinstance(t, Tensor) else t for t in (input, tensor1, tensor2)]
     dtype = result_dtype(*arrays)
     described = ", ".join(f"{tuple(a.shape)} {a.dtype.name}" for a in arrays if hasattr(a, "shape"))

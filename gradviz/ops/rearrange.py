@@ -150,7 +150,7 @@ def diag(input, diagonal=0):  # noqa: A002
 
 
 def repeat(input, *sizes):  # noqa: A002
-    sizes = shape_args(sizes)
+    sizes = shape_args(sizes, "repeat")
     if len(sizes) < input._data.ndim:
         raise ShapeError(
             f"repeat: the number of repeat sizes ({len(sizes)}, {sizes}) cannot be smaller than the number "
@@ -163,7 +163,7 @@ def repeat(input, *sizes):  # noqa: A002
 
 def tile(input, *dims):  # noqa: A002
     """``repeat`` that also takes fewer sizes than dims (missing leading sizes are 1)."""
-    dims = shape_args(dims)
+    dims = shape_args(dims, "tile")
     if min(dims, default=0) < 0:
         raise ValueError(f"tile: sizes must be non-negative, got {dims}")
     return Tile.apply(input, (1,) * (input._data.ndim - len(dims)) + dims)
@@ -225,12 +225,12 @@ def roll(input, shifts, dims=None):  # noqa: A002
     ndim = input._data.ndim
     if dims is None:
         if not isinstance(shifts, int):
-            shifts = shape_args((shifts,))
+            shifts = shape_args((shifts,), "roll")
             if len(shifts) != 1:
                 raise ValueError(f"roll: give dims for several shifts {shifts}")
             shifts = shifts[0]
         return Roll.apply(input, int(shifts), None)
-    shifts = (shifts,) if isinstance(shifts, int) else shape_args((shifts,))
+    shifts = (shifts,) if isinstance(shifts, int) else shape_args((shifts,), "roll")
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise ValueError(
@@ -306,7 +306,7 @@ def meshgrid(*tensors, indexing="ij"):
 
 def broadcast_shapes(*shapes):
     """The shape that tensors of ``shapes`` broadcast to (sizes must be equal or 1, aligned on the right)."""
-    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
+    shapes = [shape_args(s if isinstance(s, (tuple, list)) else (s,), "broadcast_shapes") for s in shapes]
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for shape in shapes:

@@ -232,11 +232,6 @@ def sign(input):  # noqa: A002
 
 
 def fmod(input, other):  # noqa: A002
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"fmod(): argument 'input' must be Tensor, not {type(input).__name__} (as in PyTorch); "
-            "wrap the number in gradviz.tensor(...)"
-        )
     return Fmod.apply(input, other)
 
 

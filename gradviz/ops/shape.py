@@ -217,12 +217,12 @@ def _join_error(op, arrays, dim):
 
 
 def reshape(input, *shape):  # noqa: A002 - PyTorch's argument name
-    return Reshape.apply(input, shape_args(shape))
+    return Reshape.apply(input, shape_args(shape, "reshape"))
 
 
 def view(input, *shape):  # noqa: A002
     """A view of the same buffer with another shape; raises where ``reshape`` would copy."""
-    return View.apply(input, shape_args(shape))
+    return View.apply(input, shape_args(shape, "view"))
 
 
 def squeeze(input, dim=None):  # noqa: A002
@@ -263,7 +263,7 @@ def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
 def unflatten(input, dim, sizes):  # noqa: A002
     shape = input._data.shape
     dim = normalize_dim(dim, len(shape), "unflatten")
-    sizes = shape_args((sizes,))
+    sizes = shape_args((sizes,), "unflatten")
     if not sizes:
         raise ShapeError(
             f"unflatten: sizes must be non-empty (as in PyTorch); give the sizes dimension {dim} splits "
@@ -316,14 +316,14 @@ def swaps_matrix(shape, op):
 
 def flip(input, *dims):  # noqa: A002
     """Reverse the order of the elements along ``dims`` (PyTorch's replacement for ``x[::-1]``)."""
-    dims = tuple(normalize_dim(d, input.ndim, "flip") for d in shape_args(dims))
+    dims = tuple(normalize_dim(d, input.ndim, "flip") for d in shape_args(dims, "flip"))
     if len(set(dims)) != len(dims):
         raise ValueError(f"flip: dims {dims} has duplicates; name each dimension once")
     return Flip.apply(input, dims)
 
 
 def permute(input, *dims):  # noqa: A002
-    dims = shape_args(dims)
+    dims = shape_args(dims, "permute")
     ndim = input._data.ndim
     if len(dims) != ndim:
         raise ShapeError(
@@ -378,6 +378,11 @@ def _matrix_transpose(input):  # noqa: A002
 
 
 def _checked_tensors(op, tensors):
+    if not isinstance(tensors, (tuple, list)):
+        raise TypeError(
+            f"{op}(): argument 'tensors' must be a tuple or list of Tensors, not {type(tensors).__name__} "
+            f"(as in PyTorch), e.g. {op}([a, b])"
+        )
     tensors = tuple(tensors)
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty sequence of tensors")
@@ -404,7 +409,7 @@ def split(tensor, split_size_or_sections, dim=0):
     if isinstance(split_size_or_sections, int):
         sizes = _even_sizes(size, split_size_or_sections, "split")
     else:
-        sizes = shape_args((split_size_or_sections,))
+        sizes = shape_args((split_size_or_sections,), "split")
         if sum(sizes) != size or min(sizes, default=0) < 0:
             raise ShapeError(
                 f"split: sizes {list(sizes)} must be non-negative and sum to {size}, the size of dimension "

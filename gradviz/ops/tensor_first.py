@@ -1,0 +1,64 @@
+"""The ``gradviz.``-level op functions refuse a first argument that is not a tensor, as PyTorch's do:
+``gradviz.exp(1.5)`` is a TypeError naming the function and the argument, not an AttributeError from
+inside the op, and ``gradviz.exp(ndarray)`` is refused rather than computed on a bare array. The Tensor
+methods and the library's own calls use the functions unchecked."""
+
+import inspect
+from functools import wraps
+
+from ..autograd.tensor import Tensor
+
+# PyTorch takes a number as the first operand of these when another operand is a tensor (pow(2, x))
+NUMBER_FIRST = frozenset(
+    {
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "divide",
+        "true_divide",
+        "floor_divide",
+        "pow",
+        "remainder",
+        "bitwise_and",
+        "bitwise_or",
+        "bitwise_xor",
+    }
+)
+
+
+# the names a first parameter that must be one tensor goes by (not ``tensors`` or ``condition``)
+TENSOR_PARAMETERS = frozenset({"input", "tensor", "x", "a"})
+
+
+def tensor_first(name, function):
+    """``function`` checking that its first argument is a tensor, or ``function`` itself when that
+    argument is something else (``cat(tensors)``, ``einsum(equation, ...)``) or may be a number."""
+    parameter = _first_parameter(function)
+    if name in NUMBER_FIRST or parameter not in TENSOR_PARAMETERS:
+        return function
+
+    @wraps(function)
+    def checked(*args, **kwargs):
+        if args:
+            require_tensor(name, parameter, args[0])
+        elif parameter in kwargs:  # else missing: Python's own TypeError says so
+            require_tensor(name, parameter, kwargs[parameter])
+        return function(*args, **kwargs)
+
+    return checked
+
+
+def require_tensor(op, name, value):
+    if not isinstance(value, Tensor):
+        raise TypeError(
+            f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__} (as in PyTorch); "
+            "make one with gradviz.tensor(...)"
+        )
+
+
+def _first_parameter(function):
+    try:
+        return next(iter(inspect.signature(function).parameters), None)
+    except (TypeError, ValueError):
+        return None

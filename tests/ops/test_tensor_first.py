@@ -1,0 +1,112 @@
+"""The gradviz-level functions refuse what is not a tensor where PyTorch's need one, with a TypeError
+naming the function and the argument (they raised AttributeError "'float' object has no attribute
+'_data'" from inside the op, or computed on a bare numpy array)."""
+
+import inspect
+
+import numpy as np
+import pytest
+import torch
+
+import gradviz as gv
+
+NOT_TENSORS = {"float": 1.5, "int": 2, "ndarray": np.ones(3), "list": [1.0, 2.0]}
+
+
+def _refused_by_pytorch(name, value):
+    try:
+        getattr(torch, name)(value)
+    except TypeError:
+        return True
+    except Exception:  # noqa: BLE001 - refused for another reason (a value), which is not this test's
+        return False
+    return False
+
+
+def _takes_one_argument(name):
+    try:
+        inspect.signature(getattr(gv, name)).bind(None)
+    except TypeError:
+        return False
+    return True
+
+
+CASES = [
+    (name, label)
+    for name in gv.ops.__all__
+    if hasattr(torch, name) and _takes_one_argument(name)
+    for label, value in NOT_TENSORS.items()
+    if _refused_by_pytorch(name, value)
+]
+
+
+@pytest.mark.parametrize("name, label", CASES)
+def test_a_function_pytorch_refuses_a_non_tensor_for_is_a_type_error_naming_it(name, label):
+    value = NOT_TENSORS[label]
+    named = f"({name}|{inspect.unwrap(getattr(gv, name)).__name__})"  # an alias may say its original
+    with pytest.raises(TypeError, match=rf"^{named}(\(\))?: ") as raised:
+        getattr(gv, name)(value)
+    assert "object has no attribute" not in str(raised.value)
+
+
+def test_the_check_names_the_argument_and_the_type():
+    with pytest.raises(
+        TypeError, match=r"exp\(\): argument 'input' must be Tensor, not ndarray .*gradviz.tensor"
+    ):
+        gv.exp(np.ones(2))
+    with pytest.raises(TypeError, match=r"split\(\): argument 'tensor' must be Tensor, not int"):
+        gv.split(2, 1)
+    with pytest.raises(TypeError, match=r"exp\(\): argument 'input' must be Tensor, not float"):
+        gv.exp(input=1.5)
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'input'"):
+        gv.exp()
+
+
+def test_checked_functions_keep_their_signature_and_pytorch_keywords():
+    assert list(inspect.signature(gv.broadcast_to).parameters) == ["input", "size"]
+    assert gv.broadcast_to(input=gv.ones(3), size=(2, 3)).shape == (2, 3)
+    assert gv.exp(input=gv.zeros(1)).tolist() == [1.0]
+    assert gv.exp.__name__ == "exp" and gv.exp.__doc__ == inspect.unwrap(gv.exp).__doc__
+
+
+def test_sequences_of_tensors_and_shapes_are_checked_too():
+    with pytest.raises(
+        TypeError, match=r"cat\(\): argument 'tensors' must be a tuple or list of Tensors, not float"
+    ):
+        gv.cat(1.5)
+    with pytest.raises(
+        TypeError, match=r"broadcast_shapes\(\): expected ints, but element 1 is 2.0 \(float\)"
+    ):
+        gv.broadcast_shapes([1, 2.0])
+    assert gv.broadcast_shapes((2, 1), 3, [1, 3]) == torch.broadcast_shapes((2, 1), 3, [1, 3])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.zeros(2.5),
+        lambda lib: lib.randn(2.0, 3),
+        lambda lib: lib.ones(6).view(3.9, 2),
+        lambda lib: lib.ones(6).reshape((2.0, 3)),
+        lambda lib: lib.ones(1, 2).expand(2.7, 2),
+        lambda lib: lib.ones(4).split([2.5, 1.5]),
+    ],
+)
+def test_a_size_that_is_not_an_int_is_refused_not_truncated(make):
+    """gradviz truncated these (zeros(2.5) had shape (2,), view(3.9, 2) shape (3, 2)); PyTorch refuses."""
+    with pytest.raises(TypeError):
+        make(torch)
+    with pytest.raises(TypeError, match=r"\w+\(\): expected ints, but element 0 is \d\.\d \(float\)"):
+        make(gv)
+
+
+def test_ints_of_every_kind_are_sizes():
+    assert gv.ones(6).view(gv.tensor(2), np.int64(3)).shape == (2, 3)
+    assert gv.zeros([2, 3]).shape == gv.zeros((2, 3)).shape == (2, 3)
+
+
+def test_numbers_first_where_pytorch_takes_them():
+    x = gv.tensor([1.0, 2.0])
+    assert gv.pow(2, x).tolist() == [2.0, 4.0]
+    assert gv.remainder(5, x).tolist() == [0.0, 1.0]
+    assert gv.sub(1, x).tolist() == [0.0, -1.0]
