@@ -31,6 +31,8 @@ def _is_index(value):
 
 def normalize_dim(dim, ndim, op):
     """One dim in ``[0, ndim)``; a clear error names the op when it is out of range."""
+    if dim.__class__ is not int:
+        dim = _dim_index(dim, op)
     size = max(ndim, 1)
     if not -size <= dim < size:
         raise IndexOutOfRangeError(
@@ -40,11 +42,21 @@ def normalize_dim(dim, ndim, op):
     return dim % size
 
 
+def _dim_index(dim, op):
+    try:
+        return operator.index(dim)
+    except TypeError:
+        raise TypeError(
+            f"{op}(): dim must be an int (or a tuple of ints where the op takes several), not "
+            f"{dim!r} ({type(dim).__name__})"
+        ) from None
+
+
 def normalize_dims(dim, ndim, op):
     """A sorted tuple of dims, all dims when ``dim`` is None (or an empty tuple, as PyTorch's sum)."""
-    if dim is None or dim == ():
+    if dim is None or (isinstance(dim, tuple) and not dim):
         return tuple(range(ndim))
-    if isinstance(dim, int):
+    if not isinstance(dim, (tuple, list)):
         return (normalize_dim(dim, ndim, op),)
     dims = tuple(sorted(normalize_dim(d, ndim, op) for d in dim))
     if len(set(dims)) != len(dims):

@@ -217,12 +217,24 @@ def _join_error(op, arrays, dim):
 
 
 def reshape(input, *shape):  # noqa: A002 - PyTorch's argument name
-    return Reshape.apply(input, shape_args(shape, "reshape"))
+    return Reshape.apply(input, _target_shape(shape, "reshape"))
 
 
 def view(input, *shape):  # noqa: A002
     """A view of the same buffer with another shape; raises where ``reshape`` would copy."""
-    return View.apply(input, shape_args(shape, "view"))
+    return View.apply(input, _target_shape(shape, "view"))
+
+
+def _target_shape(shape, op):
+    """The sizes of a reshape, where -1 (once) is inferred; numpy would infer any negative size."""
+    shape = shape_args(shape, op)
+    if shape and min(shape) < -1:
+        position = next(i for i, size in enumerate(shape) if size < -1)
+        raise ShapeError(
+            f"{op}: invalid size {shape[position]} at position {position} of shape {shape}; sizes are "
+            "at least 0, and -1 (in one place) stands for the size that makes the element count match"
+        )
+    return shape
 
 
 def squeeze(input, dim=None):  # noqa: A002

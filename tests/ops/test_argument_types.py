@@ -1,6 +1,7 @@
-"""The gradviz-level functions refuse what is not a tensor where PyTorch's need one, with a TypeError
-naming the function and the argument (they raised AttributeError "'float' object has no attribute
-'_data'" from inside the op, or computed on a bare numpy array)."""
+"""Arguments of the wrong kind are refused as PyTorch refuses them, with an error naming the function
+and the argument: a non-tensor where a tensor is needed (gradviz raised AttributeError "'float' object
+has no attribute '_data'" from inside the op, or computed on a bare numpy array), a size or dim that is
+not an int (gradviz truncated it), a size below -1 (numpy infers any negative size)."""
 
 import inspect
 
@@ -100,7 +101,35 @@ def test_a_size_that_is_not_an_int_is_refused_not_truncated(make):
         make(gv)
 
 
-def test_ints_of_every_kind_are_sizes():
+@pytest.mark.parametrize(
+    "reduce",
+    [
+        lambda lib: lib.ones(2, 3).sum(dim=1.5),
+        lambda lib: lib.ones(2, 3).mean(1.0),
+        lambda lib: lib.ones(2, 3).softmax(dim=1.0),
+        lambda lib: lib.ones(2, 3).amax(dim=(0, 1.0)),
+    ],
+)
+def test_a_dim_that_is_not_an_int_is_refused(reduce):
+    with pytest.raises(TypeError):
+        reduce(torch)
+    with pytest.raises(TypeError, match=r"\w+\(\): dim must be an int .*, not 1\.\d \(float\)"):
+        reduce(gv)
+
+
+@pytest.mark.parametrize("op", ["reshape", "view"])
+def test_a_size_below_minus_one_is_refused(op):
+    with pytest.raises(RuntimeError, match="invalid shape dimension -2"):
+        getattr(torch.ones(6), op)(-2, 3)
+    with pytest.raises(
+        gv.errors.ShapeError, match=rf"{op}: invalid size -2 at position 0 of shape \(-2, 3\)"
+    ):
+        getattr(gv.ones(6), op)(-2, 3)
+
+
+def test_ints_of_every_kind_are_sizes_and_dims():
+    assert gv.ones(2, 3).sum(dim=gv.tensor(1)).tolist() == [3.0, 3.0]
+    assert gv.ones(2, 3).sum(dim=np.int64(0)).tolist() == [2.0, 2.0, 2.0]
     assert gv.ones(6).view(gv.tensor(2), np.int64(3)).shape == (2, 3)
     assert gv.zeros([2, 3]).shape == gv.zeros((2, 3)).shape == (2, 3)
 
