@@ -65,6 +65,7 @@ from ..ops.spatial import (
     max_pool1d,
     unfold,
 )
+from ..ops.tensor_first import tensor_first as _tensor_first
 from ..ops.unary import sigmoid, tanh
 
 __all__ = [
@@ -142,3 +143,5 @@ __all__ = [
     "triplet_margin_loss",
     "unfold",
 ]
+
+globals().update({name: _tensor_first(name, globals()[name]) for name in __all__})

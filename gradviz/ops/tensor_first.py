@@ -1,7 +1,7 @@
-"""The ``gradviz.``-level op functions refuse a first argument that is not a tensor, as PyTorch's do:
-``gradviz.exp(1.5)`` is a TypeError naming the function and the argument, not an AttributeError from
-inside the op, and ``gradviz.exp(ndarray)`` is refused rather than computed on a bare array. The Tensor
-methods and the library's own calls use the functions unchecked."""
+"""The ``gradviz.`` and ``gradviz.nn.functional`` functions refuse a first argument that is not a
+tensor, as PyTorch's do: ``gradviz.exp(1.5)`` is a TypeError naming the function and the argument, not
+an AttributeError from inside the op, and ``gradviz.exp(ndarray)`` is refused rather than computed on a
+bare array. The Tensor methods and the library's own calls use the functions unchecked."""
 
 import inspect
 from functools import wraps
@@ -27,8 +27,8 @@ NUMBER_FIRST = frozenset(
 )
 
 
-# the names a first parameter that must be one tensor goes by (not ``tensors`` or ``condition``)
-TENSOR_PARAMETERS = frozenset({"input", "tensor", "x", "a"})
+# the names a first parameter that must be one tensor goes by (not ``tensors`` or ``equation``)
+TENSOR_PARAMETERS = frozenset({"input", "tensor", "x", "a", "input1", "x1", "query", "anchor"})
 
 
 def tensor_first(name, function):

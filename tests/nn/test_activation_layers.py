@@ -63,14 +63,16 @@ def test_layer_matches_pytorch(case, device):
 
 def _loose_step(gv_layer, torch_layer, x, device):
     """Gradients to float32 precision: even in float64, PyTorch's hardsigmoid gradient multiplies by 1/6
-    rounded to float32, and its celu gradient uses 1 / alpha rounded to float32; gradviz's are exact."""
+    rounded to float32, and its celu gradient uses 1 / alpha rounded to float32 (twice: in the exponent
+    and as a factor, so it is off by up to 2e-7 relative; 1e-7 failed one input in a few hundred);
+    gradviz's are exact."""
     x_torch = torch.tensor(x, requires_grad=True)
     x_gv = gv.tensor(x, device=device, requires_grad=True)
     out_torch, out_gv = torch_layer(x_torch), gv_layer(x_gv)
     np.testing.assert_allclose(host(out_gv), out_torch.detach().numpy(), rtol=1e-12)
     out_torch.sum().backward()
     out_gv.sum().backward()
-    np.testing.assert_allclose(host(x_gv.grad), x_torch.grad.numpy(), rtol=1e-7)
+    np.testing.assert_allclose(host(x_gv.grad), x_torch.grad.numpy(), rtol=4e-7)
 
 
 @pytest.mark.parametrize("case", CASES + INPLACE, ids=_case_id)

@@ -14,9 +14,13 @@ import gradviz as gv
 NOT_TENSORS = {"float": 1.5, "int": 2, "ndarray": np.ones(3), "list": [1.0, 2.0]}
 
 
-def _refused_by_pytorch(name, value):
+# the functions of a gradviz namespace (gradviz.ops: those exported as gradviz.*) and of PyTorch's
+NAMESPACES = {"gradviz": (gv.ops, torch), "gradviz.nn.functional": (gv.nn.functional, torch.nn.functional)}
+
+
+def _refused_by_pytorch(function, value):
     try:
-        getattr(torch, name)(value)
+        function(value)
     except TypeError:
         return True
     except Exception:  # noqa: BLE001 - refused for another reason (a value), which is not this test's
@@ -24,29 +28,32 @@ def _refused_by_pytorch(name, value):
     return False
 
 
-def _takes_one_argument(name):
+def _takes_one_argument(function):
     try:
-        inspect.signature(getattr(gv, name)).bind(None)
+        inspect.signature(function).bind(None)
     except TypeError:
         return False
     return True
 
 
-CASES = [
-    (name, label)
-    for name in gv.ops.__all__
-    if hasattr(torch, name) and _takes_one_argument(name)
-    for label, value in NOT_TENSORS.items()
-    if _refused_by_pytorch(name, value)
-]
+def _cases():
+    for namespace, (ours, theirs) in NAMESPACES.items():
+        for name in ours.__all__:
+            if not (hasattr(theirs, name) and callable(getattr(ours, name))):
+                continue
+            if not _takes_one_argument(getattr(ours, name)):
+                continue
+            for label, value in NOT_TENSORS.items():
+                if _refused_by_pytorch(getattr(theirs, name), value):
+                    yield namespace, name, label
 
 
-@pytest.mark.parametrize("name, label", CASES)
-def test_a_function_pytorch_refuses_a_non_tensor_for_is_a_type_error_naming_it(name, label):
-    value = NOT_TENSORS[label]
-    named = f"({name}|{inspect.unwrap(getattr(gv, name)).__name__})"  # an alias may say its original
+@pytest.mark.parametrize("namespace, name, label", list(_cases()))
+def test_a_function_pytorch_refuses_a_non_tensor_for_is_a_type_error_naming_it(namespace, name, label):
+    function = getattr(NAMESPACES[namespace][0], name)
+    named = f"({name}|{inspect.unwrap(function).__name__})"  # an alias may say its original
     with pytest.raises(TypeError, match=rf"^{named}(\(\))?: ") as raised:
-        getattr(gv, name)(value)
+        function(NOT_TENSORS[label])
     assert "object has no attribute" not in str(raised.value)
 
 
