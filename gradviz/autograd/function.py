@@ -257,6 +257,13 @@ def explain_failure(op, args, exc):
     tensors = [a for a in args if isinstance(a, Tensor)]
     if not tensors:  # gradviz.add(1, 2): the kernel met plain numbers where it expects arrays
         return operands_not_tensors(op, args)
+    if isinstance(exc, (AttributeError, TypeError)):  # x @ 2, x + "a", x * None: not an array
+        for position, a in enumerate(args, 1):
+            if not isinstance(a, Tensor) and f"'{type(a).__name__}'" in str(exc):
+                return TypeError(
+                    f"{op}(): argument {position} must be a Tensor (or a number where the op takes "
+                    f"one), not {type(a).__name__}"
+                )
     devices = list(dict.fromkeys(str(t.device) for t in tensors))
     if len(devices) > 1:
         from ..errors import DeviceError

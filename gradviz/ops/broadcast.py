@@ -8,6 +8,7 @@ from ..autograd.function import Function
 from ..backend import array_module
 from ..errors import ShapeError
 from .arguments import shape_args
+from .tensor_first import require_tensor
 
 __all__ = ["expand", "expand_as", "broadcast_to", "sum_to"]
 
@@ -79,7 +80,7 @@ def expand(x, *shape):
 
 
 def expand_as(x, other):
-    return expand(x, other.shape)
+    return expand(x, require_tensor("expand_as", "other", other).shape)
 
 
 def broadcast_to(input, size):  # noqa: A002 - PyTorch's argument names

@@ -6,6 +6,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..dtypes import as_dtype, float16, float32, float64, int8, int16, int32, int64, uint8
 from ..dtypes import bool as bool_dtype
+from .tensor_first import require_tensor
 
 __all__ = ["to", "clone"]
 
@@ -137,7 +138,7 @@ METHODS = {
     "cuda": lambda self, device=None: to(self, "cuda" if device is None else f"cuda:{device}"),
     "clone": clone,
     "type": type_,
-    "type_as": lambda self, other: to(self, other.dtype),
+    "type_as": lambda self, other: to(self, require_tensor("type_as", "other", other).dtype),
     "half": _cast(float16),
     "float": _cast(float32),
     "double": _cast(float64),

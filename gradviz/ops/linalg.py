@@ -10,6 +10,7 @@ from ..autograd.function import Function
 from ..errors import DtypeError, ShapeError
 from .broadcast import _reduced_axes, sum_to
 from .shape import reshape, squeeze, unsqueeze
+from .tensor_first import require_tensor
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "addmm"]
 
@@ -141,6 +142,7 @@ def matmul(input, other):  # noqa: A002 - PyTorch's argument names
 
 
 def mm(input, mat2):  # noqa: A002
+    require_tensor("mm", "mat2", mat2)
     if input._data.ndim != 2 or mat2._data.ndim != 2:
         raise ShapeError(
             f"mm: both arguments must be 2-D matrices, but got shapes {tuple(input._data.shape)} and "
@@ -150,6 +152,7 @@ def mm(input, mat2):  # noqa: A002
 
 
 def bmm(input, mat2):  # noqa: A002
+    require_tensor("bmm", "mat2", mat2)
     a_shape, b_shape = input._data.shape, mat2._data.shape
     if len(a_shape) != 3 or len(b_shape) != 3 or a_shape[0] != b_shape[0]:
         raise ShapeError(
@@ -169,17 +172,17 @@ def _vector_product(cls, a, b):
 
 
 def mv(input, vec):  # noqa: A002
-    return _vector_product(Mv, input, vec)
+    return _vector_product(Mv, input, require_tensor("mv", "vec", vec))
 
 
 def dot(input, tensor):  # noqa: A002
-    return _vector_product(Dot, input, tensor)
+    return _vector_product(Dot, input, require_tensor("dot", "tensor", tensor))
 
 
 def outer(input, vec2):  # noqa: A002
     """The outer product of two vectors: ``input[i] * vec2[j]``, with ``*``'s type promotion (as in
     PyTorch, where outer is a broadcast multiply)."""
-    a_shape, b_shape = tuple(input._data.shape), tuple(vec2._data.shape)
+    a_shape, b_shape = tuple(input._data.shape), tuple(require_tensor("outer", "vec2", vec2)._data.shape)
     if len(a_shape) != 1 or len(b_shape) != 1:
         raise ShapeError(f"outer: expects two 1-D tensors, but got shapes {a_shape} and {b_shape}")
     return reshape(input, (-1, 1)) * vec2

@@ -16,6 +16,7 @@ from ..backend import array_module, device_of
 from ..errors import DeviceError, ShapeError
 from .arguments import normalize_dim, normalize_dims, shape_args
 from .promotion import promote
+from .tensor_first import require_tensor
 
 __all__ = [
     "reshape",
@@ -459,8 +460,8 @@ moveaxis = movedim
 METHODS = {
     "reshape": reshape,
     "view": view,
-    "reshape_as": lambda self, other: reshape(self, other._data.shape),
-    "view_as": lambda self, other: view(self, other._data.shape),
+    "reshape_as": lambda self, other: reshape(self, require_tensor("reshape_as", "other", other)._data.shape),
+    "view_as": lambda self, other: view(self, require_tensor("view_as", "other", other)._data.shape),
     "squeeze": squeeze,
     "unsqueeze": unsqueeze,
     "flatten": flatten,

@@ -50,11 +50,13 @@ def tensor_first(name, function):
 
 
 def require_tensor(op, name, value):
+    """``value``, when it is a tensor."""
     if not isinstance(value, Tensor):
         raise TypeError(
             f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__} (as in PyTorch); "
             "make one with gradviz.tensor(...)"
         )
+    return value
 
 
 def _first_parameter(function):

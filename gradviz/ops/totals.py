@@ -11,6 +11,7 @@ from ..errors import DtypeError
 from .indexing import MaskedFill
 from .norms import vector_norm
 from .reduction import _integer_sum_dtype, reduction_dims, remember_reduction, spread
+from .tensor_first import require_tensor
 
 __all__ = ["nansum", "count_nonzero", "dist"]
 
@@ -53,7 +54,7 @@ def count_nonzero(input, dim=None):  # noqa: A002
 
 def dist(input, other, p=2):  # noqa: A002
     """The ``p``-norm of ``input - other`` (broadcast together), over every element."""
-    kinds = (input._data.dtype.kind, other._data.dtype.kind)
+    kinds = (input._data.dtype.kind, require_tensor("dist", "other", other)._data.dtype.kind)
     if kinds != ("f", "f"):
         raise DtypeError(
             f"dist: expected floating point tensors, but got {input.dtype} and {other.dtype}; convert them "

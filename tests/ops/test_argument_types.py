@@ -146,3 +146,40 @@ def test_numbers_first_where_pytorch_takes_them():
     assert gv.pow(2, x).tolist() == [2.0, 4.0]
     assert gv.remainder(5, x).tolist() == [0.0, 1.0]
     assert gv.sub(1, x).tolist() == [0.0, -1.0]
+
+
+SECOND_OPERANDS = {"int": 2, "str": "a", "None": None, "list": [1.0, 2.0]}
+TENSOR_METHODS = {  # method -> shape of the tensor it is called on
+    "matmul": (2,),
+    "mm": (2, 2),
+    "bmm": (1, 2, 2),
+    "dot": (2,),
+    "mv": (2, 2),
+    "outer": (2,),
+    "expand_as": (2,),
+    "view_as": (2,),
+    "reshape_as": (2,),
+    "type_as": (2,),
+    "dist": (2,),
+    "add": (2,),
+    "mul": (2,),
+}
+
+
+def _second_operand_cases():
+    for method, shape in TENSOR_METHODS.items():
+        for label, other in SECOND_OPERANDS.items():
+            try:
+                getattr(torch.ones(shape), method)(other)
+            except TypeError:
+                yield method, label
+
+
+@pytest.mark.parametrize("method, label", list(_second_operand_cases()))
+def test_a_second_operand_pytorch_refuses_is_a_type_error_naming_the_op(method, label):
+    """They raised AttributeError "'int' object has no attribute '_data'" (mm, dot, view_as...) or an
+    error quoting numpy ("matmul: 'int' object has no attribute 'dtype'")."""
+    other, shape = SECOND_OPERANDS[label], TENSOR_METHODS[method]
+    with pytest.raises(TypeError, match=rf"^{method}\(\): argument ") as raised:
+        getattr(gv.ones(*shape), method)(other)
+    assert "object has no attribute" not in str(raised.value)
