@@ -9,6 +9,7 @@ import numpy as np
 from . import backend
 from .autograd.tensor import Tensor
 from .dtypes import as_dtype, get_default_dtype, int64
+from .errors import DtypeError
 from .ops.arguments import shape_args
 from .random import rng
 
@@ -74,13 +75,23 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 
 def as_tensor(data, dtype=None, device=None):
+    """``data`` itself (a tensor) or a tensor sharing its memory (a numpy array) when no conversion is
+    asked for, as in PyTorch; otherwise a copy, as :func:`tensor` makes."""
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
+    if isinstance(data, np.ndarray) and backend.device(device).type == "cpu":
+        if dtype is None or as_dtype(dtype).numpy == data.dtype:
+            return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
 
 def from_numpy(array):
     """A CPU tensor sharing ``array``'s memory."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(
+            f"from_numpy(): expected a numpy array, got {type(array).__name__}; build a tensor from other "
+            "data with gradviz.tensor(...)"
+        )
     as_dtype(array.dtype)
     return Tensor(array)
 
@@ -132,6 +143,11 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = int64 if integral else get_default_dtype()
+    if step == 0 or (end - start) * step < 0:
+        raise ValueError(
+            f"arange: step {step} never gets from {start} to {end} (as in PyTorch, this is an error); "
+            "give the step the sign of end - start"
+        )
     return _make(np.arange(start, end, step), dtype, device, requires_grad)
 
 
@@ -145,18 +161,29 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform on [0, 1)."""
+    _require_floating("rand", dtype)
     return _make(rng(generator).random(shape_args(size, "rand")), dtype, device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal."""
+    _require_floating("randn", dtype)
     return _make(rng(generator).standard_normal(shape_args(size, "randn")), dtype, device, requires_grad)
+
+
+def _require_floating(op, dtype):
+    if dtype is not None and not as_dtype(dtype).is_floating_point:
+        raise DtypeError(
+            f"{op}: samples are floating point, so dtype must be too (got {as_dtype(dtype)}); for random "
+            "integers use gradviz.randint"
+        )
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
     """Integers in [low, high), as ``torch.randint(low, high, size)`` or ``torch.randint(high, size)``."""
     if size is None:
         low, high, size = 0, low, high
+    low, high = shape_args((low, high), "randint")
     return _make(rng(generator).integers(low, high, size=tuple(size)), dtype or int64, device, False)
 
 

@@ -45,6 +45,50 @@ def test_tensor_copies_its_data_and_from_numpy_shares_it():
     assert copied.tolist()[0] == 0 and shared.tolist()[0] == 5
 
 
+def test_as_tensor_shares_a_numpy_array_unless_asked_to_convert_it_as_in_pytorch():
+    """gradviz copied: a write through the tensor did not reach the array."""
+    for lib in (torch, gv):
+        source = np.zeros(3)
+        lib.as_tensor(source)[0] = 5
+        converted = lib.as_tensor(source, dtype=lib.float32)
+        converted[1] = 7
+        assert source.tolist() == [5, 0, 0]
+    assert gv.as_tensor(source).dtype == gv.float64
+
+
+def test_from_numpy_of_something_else_names_what_to_use():
+    with pytest.raises(TypeError, match=r"from_numpy\(\): expected a numpy array, got list.*gradviz.tensor"):
+        gv.from_numpy([1.0, 2.0])
+
+
+@pytest.mark.parametrize("op", ["rand", "randn"])
+def test_random_floats_refuse_an_integer_dtype(op):
+    """gradviz cast the samples, giving zeros: rand(2, dtype=int64) was tensor([0, 0])."""
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        getattr(torch, op)(2, dtype=torch.int64)
+    with pytest.raises(gv.errors.DtypeError, match=rf"{op}: samples are floating point.*randint"):
+        getattr(gv, op)(2, dtype=gv.int64)
+
+
+def test_arange_whose_step_points_away_from_the_end_is_an_error_as_in_pytorch():
+    """gradviz returned an empty tensor, as numpy does."""
+    check_refused_like_torch(
+        (RuntimeError, lambda: torch.arange(0, 5, -1)),
+        (ValueError, lambda: gv.arange(0, 5, -1)),
+        r"arange: step -1 never gets from 0 to 5.*sign of end - start",
+    )
+    assert gv.arange(5, 0, -2).tolist() == torch.arange(5, 0, -2).tolist() == [5, 3, 1]
+    assert gv.arange(3, 3).tolist() == []
+
+
+def test_randint_bounds_must_be_ints():
+    """gradviz drew from [0, 5) for randint(0, 5.5); PyTorch refuses."""
+    with pytest.raises(TypeError):
+        torch.randint(0, 5.5, (3,))
+    with pytest.raises(TypeError, match=r"randint\(\): expected ints, but element 1 is 5.5"):
+        gv.randint(0, 5.5, (3,))
+
+
 def test_creation_functions_match_pytorch_shapes_and_dtypes():
     pairs = [
         (gv.zeros(2, 3), torch.zeros(2, 3)),
