@@ -90,11 +90,18 @@ class Tensor:
     def dim(self):
         return self._data.ndim
 
+    ndimension = dim
+
     def size(self, dim=None):
         return self.shape if dim is None else self._data.shape[dim]
 
     def numel(self):
         return int(self._data.size)
+
+    nelement = numel
+
+    def is_contiguous(self):
+        return bool(self._data.flags.c_contiguous)
 
     def element_size(self):
         return self._data.dtype.itemsize
@@ -251,6 +258,12 @@ class Tensor:
         if self.grad_fn is not None:
             self.grad_fn.retain_output_grad(self._output_nr, weakref.ref(self))
         return self
+
+    @property
+    def retains_grad(self):
+        """Whether ``retain_grad()`` was called on this non-leaf tensor."""
+        node = self.grad_fn
+        return node is not None and node._retained is not None and self._output_nr in node._retained
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return replaces it."""

@@ -11,6 +11,7 @@ from .broadcast import *
 from .comparison import *
 from .contraction import *
 from .conversion import *
+from .derived import *
 from .elementary import *
 from .indexing import *
 from .linalg import *

@@ -28,6 +28,7 @@ __all__ = [
     "ge",
     "isclose",
     "allclose",
+    "equal",
     "isnan",
     "isinf",
     "isfinite",
@@ -137,6 +138,12 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A00
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
     """Whether every element of ``isclose`` holds, as a Python bool."""
     return all(isclose(input, other, rtol, atol, equal_nan)).item()
+
+
+def equal(input, other):  # noqa: A002
+    """Whether both have the same shape and the same elements, as a Python bool."""
+    require_tensor("equal", "other", other)
+    return input.shape == other.shape and all(eq(input, other)).item()
 
 
 def isnan(input):  # noqa: A002

@@ -186,6 +186,16 @@ def mul_(self, other):
     return _update(self, "mul_", "multiply", _operand(self, "mul_", other))
 
 
+def frac_(self):
+    self._check_inplace("frac_")
+    if self._data.dtype.kind != "f":
+        raise DtypeError(f"frac_: expects a floating point tensor, got {self.dtype} (as in PyTorch)")
+    data = self._data
+    xp = array_module(data)
+    xp.subtract(data, xp.trunc(data), out=data)
+    return self
+
+
 def _division(op):
     """``div_`` (and its alias ``divide_``): true division, or rounded with ``rounding_mode``."""
 
@@ -397,6 +407,8 @@ METHODS = {
     "erf_": in_place("erf_", Erf),
     "sign_": in_place("sign_", Sign),
     "abs_": in_place("abs_", Abs, ufunc="absolute"),
+    "absolute_": in_place("absolute_", Abs, ufunc="absolute"),
+    "frac_": frac_,
     "neg_": in_place("neg_", Neg, ufunc="negative"),
     "square_": in_place("square_", Pow, 2),
     "floor_": in_place("floor_", Floor, ufunc="floor"),

@@ -18,6 +18,7 @@ __all__ = [
     "log",
     "sqrt",
     "abs",
+    "absolute",
     "sin",
     "cos",
     "tanh",
@@ -296,6 +297,9 @@ def abs(input):  # noqa: A001, A002
     return Abs.apply(input)
 
 
+absolute = abs
+
+
 def sin(input):  # noqa: A002
     return Sin.apply(input)
 
@@ -362,6 +366,7 @@ METHODS = {
     "log": log,
     "sqrt": sqrt,
     "abs": abs,
+    "absolute": abs,
     "__abs__": abs,
     "sin": sin,
     "cos": cos,

@@ -1,0 +1,76 @@
+"""Ops PyTorch offers that are compositions of others here: ``diagonal``, ``trace``, ``select``,
+``flipud``, ``fliplr``, ``rot90``, ``frac``. Their gradients are those of the ops they are made of
+(integer indexing, flips, transposes, subtraction), so each needs no backward of its own."""
+
+from ..autograd.tensor import Tensor, wrap
+from ..backend import array_module
+from ..errors import DtypeError, ShapeError
+from .arguments import normalize_dim
+from .rounding import trunc
+from .shape import flip, movedim, transpose
+
+# ``trace`` is a Tensor method only: ``gradviz.trace`` is the recorder's package
+__all__ = ["diagonal", "select", "flipud", "fliplr", "rot90", "frac"]
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002 - PyTorch's argument names
+    """The diagonal of the matrices along ``dim1`` and ``dim2``, ``offset`` above (below, if negative)
+    the main one, as the last dimension of the result (a copy; PyTorch returns a view)."""
+    ndim = input._data.ndim
+    dim1, dim2 = normalize_dim(dim1, ndim, "diagonal"), normalize_dim(dim2, ndim, "diagonal")
+    if dim1 == dim2:
+        raise ShapeError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
+    matrices = movedim(input, (dim1, dim2), (-2, -1))
+    rows, cols = matrices._data.shape[-2:]
+    offset = int(offset)
+    length = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
+    xp = array_module(input._data)
+    index = xp.arange(length)
+    row_index, col_index = (index, index + offset) if offset >= 0 else (index - offset, index)
+    return matrices[..., wrap(row_index), wrap(col_index)]
+
+
+def trace(input):  # noqa: A002
+    if input._data.ndim != 2:
+        raise ShapeError(f"trace: expected a matrix (2-D), got shape {tuple(input._data.shape)}")
+    return diagonal(input).sum()
+
+
+def select(input, dim, index):  # noqa: A002
+    """``input`` indexed with ``index`` along ``dim``, which disappears (``x.select(1, 0)`` is
+    ``x[:, 0]``)."""
+    dim = normalize_dim(dim, input._data.ndim, "select")
+    return input[(slice(None),) * dim + (int(index),)]
+
+
+def flipud(input):  # noqa: A002
+    return flip(input, 0)
+
+
+def fliplr(input):  # noqa: A002
+    if input._data.ndim < 2:
+        raise ShapeError(f"fliplr: expected at least 2 dimensions, got shape {tuple(input._data.shape)}")
+    return flip(input, 1)
+
+
+def rot90(input, k=1, dims=(0, 1)):  # noqa: A002
+    """Rotate by 90° ``k`` times, from the first of ``dims`` towards the second."""
+    first, second = (normalize_dim(d, input._data.ndim, "rot90") for d in dims)
+    if first == second:
+        raise ShapeError(f"rot90: the two dims must differ, got {tuple(dims)}")
+    k = int(k) % 4
+    if k == 0:
+        return input.clone()
+    if k == 2:
+        return flip(input, first, second)
+    return transpose(flip(input, second if k == 1 else first), first, second)
+
+
+def frac(input):  # noqa: A002
+    """The fractional part, ``input - trunc(input)``, with the sign of ``input``."""
+    if not isinstance(input, Tensor) or input._data.dtype.kind != "f":
+        raise DtypeError(f"frac: expects a floating point tensor, got {input.dtype} (as in PyTorch)")
+    return input - trunc(input)
+
+
+METHODS = {**{name: globals()[name] for name in __all__}, "trace": trace}
