@@ -65,7 +65,7 @@ from ..ops.spatial import (
     max_pool1d,
     unfold,
 )
-from ..ops.tensor_first import tensor_first as _tensor_first
+from ..ops.tensor_first import check_exports as _check_exports
 from ..ops.unary import sigmoid, tanh
 
 __all__ = [
@@ -144,4 +144,4 @@ __all__ = [
     "unfold",
 ]
 
-globals().update({name: _tensor_first(name, globals()[name]) for name in __all__})
+_check_exports(globals())

@@ -32,8 +32,8 @@ from .unary import *
 # isort: split
 # last, so that gradviz.add(1, 2) is tensor(3) as in PyTorch while the Tensor operators keep the plain ops
 from .plain_numbers import *
-from .tensor_first import tensor_first as _tensor_first
+from .tensor_first import check_exports as _check_exports
 
 __all__ = [name for name, value in dict(globals()).items() if callable(value) and not name.startswith("_")]
 
-globals().update({name: _tensor_first(name, globals()[name]) for name in __all__})
+_check_exports(globals())

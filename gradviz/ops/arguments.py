@@ -14,25 +14,31 @@ def shape_args(shape, op):
     try:
         return tuple(map(operator.index, shape))
     except TypeError:
-        position, value = next((i, s) for i, s in enumerate(shape) if not _is_index(s))
+        position, value = next((i, s) for i, s in enumerate(shape) if _as_index(s) is None)
         raise TypeError(
             f"{op}(): expected ints, but element {position} is {value!r} ({type(value).__name__}); sizes "
             "and dims must be whole numbers (convert with int() or round())"
         ) from None
 
 
-def _is_index(value):
+def _as_index(value):
+    """``value`` as an int if it is one (a Python, NumPy or 0-d tensor integer), else None."""
     try:
-        operator.index(value)
+        return operator.index(value)
     except TypeError:
-        return False
-    return True
+        return None
 
 
 def normalize_dim(dim, ndim, op):
     """One dim in ``[0, ndim)``; a clear error names the op when it is out of range."""
     if dim.__class__ is not int:
-        dim = _dim_index(dim, op)
+        index = _as_index(dim)
+        if index is None:
+            raise TypeError(
+                f"{op}(): dim must be an int (or a tuple of ints where the op takes several), not "
+                f"{dim!r} ({type(dim).__name__})"
+            )
+        dim = index
     size = max(ndim, 1)
     if not -size <= dim < size:
         raise IndexOutOfRangeError(
@@ -40,16 +46,6 @@ def normalize_dim(dim, ndim, op):
             f"(expected a value in [{-size}, {size - 1}])"
         )
     return dim % size
-
-
-def _dim_index(dim, op):
-    try:
-        return operator.index(dim)
-    except TypeError:
-        raise TypeError(
-            f"{op}(): dim must be an int (or a tuple of ints where the op takes several), not "
-            f"{dim!r} ({type(dim).__name__})"
-        ) from None
 
 
 def normalize_dims(dim, ndim, op):

@@ -2,7 +2,7 @@
 ``flipud``, ``fliplr``, ``rot90``, ``frac``. Their gradients are those of the ops they are made of
 (integer indexing, flips, transposes, subtraction), so each needs no backward of its own."""
 
-from ..autograd.tensor import Tensor, wrap
+from ..autograd.tensor import wrap
 from ..backend import array_module
 from ..errors import DtypeError, ShapeError
 from .arguments import normalize_dim
@@ -68,9 +68,13 @@ def rot90(input, k=1, dims=(0, 1)):  # noqa: A002
 
 def frac(input):  # noqa: A002
     """The fractional part, ``input - trunc(input)``, with the sign of ``input``."""
-    if not isinstance(input, Tensor) or input._data.dtype.kind != "f":
-        raise DtypeError(f"frac: expects a floating point tensor, got {input.dtype} (as in PyTorch)")
+    require_floating("frac", input)
     return input - trunc(input)
+
+
+def require_floating(op, input):  # noqa: A002
+    if input._data.dtype.kind != "f":
+        raise DtypeError(f"{op}: expects a floating point tensor, got {input.dtype} (as in PyTorch)")
 
 
 METHODS = {**{name: globals()[name] for name in __all__}, "trace": trace}

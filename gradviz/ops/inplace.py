@@ -30,6 +30,7 @@ from ..errors import DeviceError, DtypeError, GradvizError, GraphError, ShapeErr
 from ..random import rng
 from .activation import Erf
 from .arithmetic import Neg, Pow, add, div, mul, pow, refuse_bool_subtraction, sub
+from .derived import require_floating
 from .elementary import Cosh, Expm1, Log1p, Log2, Log10, Reciprocal, Rsqrt, Sinh, Tan
 from .pointwise import ClampMax, ClampMin
 from .rounding import (
@@ -188,8 +189,7 @@ def mul_(self, other):
 
 def frac_(self):
     self._check_inplace("frac_")
-    if self._data.dtype.kind != "f":
-        raise DtypeError(f"frac_: expects a floating point tensor, got {self.dtype} (as in PyTorch)")
+    require_floating("frac_", self)
     data = self._data
     xp = array_module(data)
     xp.subtract(data, xp.trunc(data), out=data)

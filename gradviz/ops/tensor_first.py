@@ -49,6 +49,11 @@ def tensor_first(name, function):
     return checked
 
 
+def check_exports(namespace):
+    """Replace each function ``namespace["__all__"]`` names by :func:`tensor_first`'s checked form."""
+    namespace.update({name: tensor_first(name, namespace[name]) for name in namespace["__all__"]})
+
+
 def require_tensor(op, name, value):
     """``value``, when it is a tensor."""
     if not isinstance(value, Tensor):
