@@ -21,6 +21,15 @@ def shape_args(shape, op):
         ) from None
 
 
+def int_argument(op, name, value):
+    """``value`` as an int when it is an integer (Python, NumPy or a 0-d integer tensor), as PyTorch
+    takes ``offset``, ``k``, ``index`` and the like; a bool or a float is refused, never truncated."""
+    index = None if isinstance(value, bool) else _as_index(value)
+    if index is None:
+        raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__}")
+    return index
+
+
 def _as_index(value):
     """``value`` as an int if it is one (a Python, NumPy or 0-d tensor integer), else None."""
     try:

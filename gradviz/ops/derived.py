@@ -5,7 +5,7 @@
 from ..autograd.tensor import wrap
 from ..backend import array_module
 from ..errors import DtypeError, ShapeError
-from .arguments import normalize_dim
+from .arguments import int_argument, normalize_dim
 from .rounding import trunc
 from .shape import flip, movedim, transpose
 
@@ -22,7 +22,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002 - PyTorch's argumen
         raise ShapeError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
     matrices = movedim(input, (dim1, dim2), (-2, -1))
     rows, cols = matrices._data.shape[-2:]
-    offset = int(offset)
+    offset = int_argument("diagonal", "offset", offset)
     length = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
     xp = array_module(input._data)
     index = xp.arange(length)
@@ -40,7 +40,7 @@ def select(input, dim, index):  # noqa: A002
     """``input`` indexed with ``index`` along ``dim``, which disappears (``x.select(1, 0)`` is
     ``x[:, 0]``)."""
     dim = normalize_dim(dim, input._data.ndim, "select")
-    return input[(slice(None),) * dim + (int(index),)]
+    return input[(slice(None),) * dim + (int_argument("select", "index", index),)]
 
 
 def flipud(input):  # noqa: A002
@@ -58,7 +58,7 @@ def rot90(input, k=1, dims=(0, 1)):  # noqa: A002
     first, second = (normalize_dim(d, input._data.ndim, "rot90") for d in dims)
     if first == second:
         raise ShapeError(f"rot90: the two dims must differ, got {tuple(dims)}")
-    k = int(k) % 4
+    k = int_argument("rot90", "k", k) % 4
     if k == 0:
         return input.clone()
     if k == 2:

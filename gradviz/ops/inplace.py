@@ -29,6 +29,7 @@ from ..backend import array_module
 from ..errors import DeviceError, DtypeError, GradvizError, GraphError, ShapeError
 from ..random import rng
 from .activation import Erf
+from .arguments import int_argument
 from .arithmetic import Neg, Pow, add, div, mul, pow, refuse_bool_subtraction, sub
 from .derived import require_floating
 from .elementary import Cosh, Expm1, Log1p, Log2, Log10, Reciprocal, Rsqrt, Sinh, Tan
@@ -42,7 +43,6 @@ from .rounding import (
     Round,
     Sign,
     Trunc,
-    checked_decimals,
     floor_divide,
     remainder,
     rounded_division,
@@ -239,7 +239,7 @@ remainder_ = _with_operand("remainder_", Remainder)
 
 def round_(self, *, decimals=0):
     self._check_inplace("round_")
-    return _rewrite(self, "round_", Round, checked_decimals("round_", decimals))
+    return _rewrite(self, "round_", Round, int_argument("round_", "decimals", decimals))
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1):

@@ -18,7 +18,7 @@ from ..autograd.function import Function, operands_not_tensors
 from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
 from ..errors import DtypeError, GraphError
-from .arguments import reflected
+from .arguments import int_argument, reflected
 from .broadcast import sum_to
 from .promotion import WEAK, cast, result_dtype
 
@@ -211,13 +211,7 @@ def ceil(input):  # noqa: A002
 
 
 def round(input, *, decimals=0):  # noqa: A001, A002
-    return Round.apply(input, checked_decimals("round", decimals))
-
-
-def checked_decimals(op, decimals):
-    if not isinstance(decimals, int) or isinstance(decimals, bool):
-        raise TypeError(f"{op}(): argument 'decimals' must be int, not {type(decimals).__name__}")
-    return decimals
+    return Round.apply(input, int_argument("round", "decimals", decimals))
 
 
 def trunc(input):  # noqa: A002

@@ -124,6 +124,25 @@ def test_a_dim_that_is_not_an_int_is_refused(reduce):
         reduce(gv)
 
 
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda x, value: x.diagonal(value), "offset"),
+        (lambda x, value: x.select(0, value), "index"),
+        (lambda x, value: x.rot90(value), "k"),
+        (lambda x, value: x.round(decimals=value), "decimals"),
+    ],
+)
+@pytest.mark.parametrize("value", [1.5, 1.0, True])
+def test_an_integer_argument_that_is_not_an_int_is_refused_not_truncated(call, argument, value):
+    with pytest.raises(TypeError):
+        call(torch.ones(3, 3), value)
+    name = type(value).__name__
+    with pytest.raises(TypeError, match=rf"^\w+\(\): argument '{argument}' must be int, not {name}$"):
+        call(gv.ones(3, 3), value)
+    assert call(gv.ones(3, 3), np.int64(1)).tolist() == call(torch.ones(3, 3), 1).tolist()
+
+
 @pytest.mark.parametrize("op", ["reshape", "view"])
 def test_a_size_below_minus_one_is_refused(op):
     with pytest.raises(RuntimeError, match="invalid shape dimension -2"):
