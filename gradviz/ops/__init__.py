@@ -28,6 +28,7 @@ from .shape import *
 from .sorting import *
 from .totals import *
 from .unary import *
+from .views import *
 
 # isort: split
 # last, so that gradviz.add(1, 2) is tensor(3) as in PyTorch while the Tensor operators keep the plain ops

@@ -1,33 +1,15 @@
-"""Ops PyTorch offers that are compositions of others here: ``diagonal``, ``trace``, ``select``,
-``flipud``, ``fliplr``, ``rot90``, ``frac``. Their gradients are those of the ops they are made of
-(integer indexing, flips, transposes, subtraction), so each needs no backward of its own."""
+"""Ops PyTorch offers that are compositions of others here: ``trace``, ``select``, ``flipud``,
+``fliplr``, ``rot90``, ``frac``. Their gradients are those of the ops they are made of (the diagonal,
+indexing, flips, transposes, subtraction), so each needs no backward of its own."""
 
-from ..autograd.tensor import wrap
-from ..backend import array_module
 from ..errors import DtypeError, ShapeError
 from .arguments import int_argument, normalize_dim
 from .rounding import trunc
-from .shape import flip, movedim, transpose
+from .shape import flip, transpose
+from .views import diagonal
 
 # ``trace`` is a Tensor method only: ``gradviz.trace`` is the recorder's package
-__all__ = ["diagonal", "select", "flipud", "fliplr", "rot90", "frac"]
-
-
-def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002 - PyTorch's argument names
-    """The diagonal of the matrices along ``dim1`` and ``dim2``, ``offset`` above (below, if negative)
-    the main one, as the last dimension of the result (a copy; PyTorch returns a view)."""
-    ndim = input._data.ndim
-    dim1, dim2 = normalize_dim(dim1, ndim, "diagonal"), normalize_dim(dim2, ndim, "diagonal")
-    if dim1 == dim2:
-        raise ShapeError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
-    matrices = movedim(input, (dim1, dim2), (-2, -1))
-    rows, cols = matrices._data.shape[-2:]
-    offset = int_argument("diagonal", "offset", offset)
-    length = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
-    xp = array_module(input._data)
-    index = xp.arange(length)
-    row_index, col_index = (index, index + offset) if offset >= 0 else (index - offset, index)
-    return matrices[..., wrap(row_index), wrap(col_index)]
+__all__ = ["select", "flipud", "fliplr", "rot90", "frac"]
 
 
 def trace(input):  # noqa: A002

@@ -31,6 +31,7 @@ from . import (
     sorting,
     totals,
     unary,
+    views,
 )
 
 OP_MODULES = (
@@ -60,6 +61,7 @@ OP_MODULES = (
     sorting,
     totals,
     unary,
+    views,
 )
 
 
