@@ -5,7 +5,7 @@ neural-network ops (conv2d, losses, normalisation...) are reached through ``grad
 """
 
 from . import methods
-from .activation import log_softmax, softmax
+from .activation import erf, log_softmax, softmax
 from .arithmetic import *
 from .broadcast import *
 from .comparison import *

@@ -23,7 +23,20 @@ from .promotion import WEAK, cast, promote, result_dtype
 from .rounding import rounded_division
 from .unary import log, where
 
-__all__ = ["add", "sub", "mul", "div", "divide", "true_divide", "neg", "pow"]
+__all__ = [
+    "add",
+    "sub",
+    "subtract",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "neg",
+    "negative",
+    "positive",
+    "pow",
+]
 
 
 def _reduce(ctx, i, grad):
@@ -198,6 +211,16 @@ def pow(input, exponent):  # noqa: A001, A002
     return Pow.apply(input, exponent)
 
 
+def positive(input):  # noqa: A002
+    """``input`` itself, as PyTorch's ``+x``; refused for bool, as there."""
+    if input._data.dtype.kind == "b":
+        raise DtypeError("positive: the + operator on a bool tensor is not supported (as in PyTorch)")
+    return input
+
+
+subtract, multiply, negative = sub, mul, neg
+
+
 METHODS = {
     "__add__": add,
     "__radd__": add,
@@ -217,5 +240,10 @@ METHODS = {
     "divide": div,
     "true_divide": true_divide,
     "neg": neg,
+    "negative": neg,
+    "positive": positive,
+    "__pos__": positive,
     "pow": pow,
+    "subtract": sub,
+    "multiply": mul,
 }

@@ -1,4 +1,6 @@
-"""More elementary functions: log1p, expm1, log2, log10, square, reciprocal, rsqrt, tan, sinh, cosh, atan2.
+"""More elementary functions: log1p, expm1, log2, log10, exp2, square, reciprocal, rsqrt, tan, sinh,
+cosh, the inverse trigonometric and hyperbolic functions (asin, acos, atan, asinh, acosh, atanh, with
+numpy's arc- names as aliases), sinc, logit, deg2rad, rad2deg, erfc and atan2.
 
 Like ``unary``'s exp and log, the float-only ones compute integer and bool inputs in the default dtype, as
 PyTorch does; ``square`` is ``x ** 2`` (PyTorch's ``pow``), so it keeps an integer dtype and makes bool
@@ -8,11 +10,13 @@ int64. Each backward is the textbook derivative, written with gradviz ops (diffe
 import math
 
 from ..autograd.function import Function
-from ..backend import array_module
+from ..autograd.tensor import wrap
+from ..backend import array_module, special
 from .arithmetic import Pow
 from .broadcast import sum_to
 from .promotion import promote, to_floating
 from .tensor_first import require_tensor
+from .unary import cos, exp, sqrt, where
 
 __all__ = [
     "log1p",
@@ -25,6 +29,24 @@ __all__ = [
     "tan",
     "sinh",
     "cosh",
+    "exp2",
+    "asin",
+    "acos",
+    "atan",
+    "asinh",
+    "acosh",
+    "atanh",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "sinc",
+    "logit",
+    "deg2rad",
+    "rad2deg",
+    "erfc",
     "atan2",
     "arctan2",
 ]
@@ -58,6 +80,8 @@ def _elementwise(name, kernel, derivative, saves="input"):
 
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
+_TO_RADIANS = math.pi / 180
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 Log1p, log1p = _elementwise("log1p", lambda xp, x: xp.log1p(x), lambda grad, x: grad / (x + 1))
 Expm1, expm1 = _elementwise("expm1", lambda xp, x: xp.expm1(x), lambda grad, out: grad * (out + 1), "output")
@@ -72,6 +96,64 @@ Rsqrt, rsqrt = _elementwise(
 Tan, tan = _elementwise("tan", lambda xp, x: xp.tan(x), lambda grad, out: grad * (out * out + 1), "output")
 Sinh, sinh = _elementwise("sinh", lambda xp, x: xp.sinh(x), lambda grad, x: grad * cosh(x))
 Cosh, cosh = _elementwise("cosh", lambda xp, x: xp.cosh(x), lambda grad, x: grad * sinh(x))
+Exp2, exp2 = _elementwise("exp2", lambda xp, x: xp.exp2(x), lambda grad, out: grad * out * _LN2, "output")
+Asin, asin = _elementwise("asin", lambda xp, x: xp.arcsin(x), lambda grad, x: grad / sqrt(1 - x * x))
+Acos, acos = _elementwise("acos", lambda xp, x: xp.arccos(x), lambda grad, x: -grad / sqrt(1 - x * x))
+Atan, atan = _elementwise("atan", lambda xp, x: xp.arctan(x), lambda grad, x: grad / (x * x + 1))
+Asinh, asinh = _elementwise("asinh", lambda xp, x: xp.arcsinh(x), lambda grad, x: grad / sqrt(x * x + 1))
+Acosh, acosh = _elementwise(
+    "acosh", lambda xp, x: xp.arccosh(x), lambda grad, x: grad / sqrt((x - 1) * (x + 1))
+)
+Atanh, atanh = _elementwise("atanh", lambda xp, x: xp.arctanh(x), lambda grad, x: grad / (1 - x * x))
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+Deg2rad, deg2rad = _elementwise(
+    "deg2rad", lambda xp, x: x * x.dtype.type(_TO_RADIANS), lambda grad, x: grad * _TO_RADIANS
+)
+Rad2deg, rad2deg = _elementwise(
+    "rad2deg", lambda xp, x: x * x.dtype.type(1 / _TO_RADIANS), lambda grad, x: grad * (1 / _TO_RADIANS)
+)
+Erfc, erfc = _elementwise(
+    "erfc", lambda xp, x: special.erfc(x), lambda grad, x: grad * (-_TWO_OVER_SQRT_PI * exp(-x * x))
+)
+
+
+def _sinc(xp, x):
+    """sin(πx)/(πx), 1 at 0 (numpy's sinc computes in the input's dtype)."""
+    return xp.sinc(x)
+
+
+def _sinc_slope(grad, x):
+    """(cos(πx) − sinc(x)) / x, 0 at 0 where the curve is flat."""
+    at_zero = x._data == 0
+    safe = where(wrap(at_zero), 1.0, x)
+    slope = (cos(safe * math.pi) - sinc(safe)) / safe
+    return grad * where(wrap(at_zero), 0.0, slope)
+
+
+Sinc, sinc = _elementwise("sinc", _sinc, _sinc_slope)
+
+
+class Logit(Function):
+    """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` when ``eps`` is given (the
+    gradient is then 0 outside that range, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        x = x if x.dtype.kind == "f" else to_floating(x)
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        p = x if eps is None else array_module(x).clip(x, eps, 1 - eps)
+        return array_module(x).log(p / (1 - p))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        slope = grad / (x * (1 - x))
+        if ctx.eps is None:
+            return slope, None
+        data = x._data
+        outside = (data < ctx.eps) | (data > 1 - ctx.eps)
+        return where(wrap(outside), 0.0, slope), None
 
 
 class Atan2(Function):
@@ -94,6 +176,10 @@ class Atan2(Function):
 
 def square(input):  # noqa: A002 - PyTorch's argument names
     return Pow.apply(input, 2)
+
+
+def logit(input, eps=None):  # noqa: A002
+    return Logit.apply(input, eps)
 
 
 def atan2(input, other):  # noqa: A002

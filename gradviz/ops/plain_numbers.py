@@ -8,7 +8,7 @@ from functools import wraps
 from ..autograd.tensor import Tensor
 from . import arithmetic, rounding
 
-__all__ = ["add", "sub", "mul", "div", "divide", "true_divide", "floor_divide"]
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide"]
 
 
 def _number_first(op):
@@ -26,4 +26,5 @@ def _number_first(op):
 add, sub, mul, div, divide, true_divide = (
     _number_first(getattr(arithmetic, name)) for name in ("add", "sub", "mul", "div", "divide", "true_divide")
 )
+subtract, multiply = sub, mul
 floor_divide = _number_first(rounding.floor_divide)

@@ -22,7 +22,7 @@ from .arguments import int_argument, reflected
 from .broadcast import sum_to
 from .promotion import WEAK, cast, result_dtype
 
-__all__ = ["floor", "ceil", "round", "trunc", "fix", "sign", "fmod", "remainder", "floor_divide"]
+__all__ = ["floor", "ceil", "round", "trunc", "fix", "sign", "sgn", "fmod", "remainder", "floor_divide"]
 
 
 def _zero_gradient(ctx, grad):
@@ -223,6 +223,9 @@ fix = trunc
 
 def sign(input):  # noqa: A002
     return Sign.apply(input)
+
+
+sgn = sign  # the sign of a real number; PyTorch's sgn differs from sign only for complex tensors
 
 
 def fmod(input, other):  # noqa: A002

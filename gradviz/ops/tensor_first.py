@@ -13,7 +13,9 @@ NUMBER_FIRST = frozenset(
     {
         "add",
         "sub",
+        "subtract",
         "mul",
+        "multiply",
         "div",
         "divide",
         "true_divide",

@@ -25,6 +25,7 @@ __all__ = [
     "sigmoid",
     "relu",
     "clamp",
+    "clip",
     "maximum",
     "minimum",
     "where",
@@ -324,6 +325,9 @@ def clamp(input, min=None, max=None):  # noqa: A002
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     return Clamp.apply(input, min, max)
+
+
+clip = clamp
 
 
 def maximum(input, other):  # noqa: A002

@@ -25,6 +25,12 @@ def sample(shape, domain=None):
         return np.asarray(np.where(np.abs(x) < 0.1, 0.7, x))
     if domain == "small":
         return np.asarray(x * 0.4)
+    if domain == "inside_unit":  # asin, acos, atanh: (-0.9, 0.9)
+        return np.asarray(np.tanh(x) * 0.9)
+    if domain == "above_one":
+        return np.asarray(np.abs(x) + 1.2)
+    if domain == "probability":  # logit: (0.1, 0.9)
+        return np.asarray(0.1 + 0.8 / (1 + np.exp(-x)))
     if domain == "spread":  # rounding ops: values over several integers, none within 0.01 of a jump
         y = x * 3
         return np.asarray(np.where(np.abs(y * 2 - np.round(y * 2)) < 0.02, y + 0.1, y))
@@ -67,6 +73,25 @@ ELEMENTARY = {
     "tan": "small",
     "sinh": None,
     "cosh": None,
+    "exp2": None,
+    "asin": "inside_unit",
+    "acos": "inside_unit",
+    "atan": None,
+    "asinh": None,
+    "acosh": "above_one",
+    "atanh": "inside_unit",
+    "arcsin": "inside_unit",
+    "arccos": "inside_unit",
+    "arctan": None,
+    "arcsinh": None,
+    "arccosh": "above_one",
+    "arctanh": "inside_unit",
+    "sinc": None,
+    "logit": "probability",
+    "deg2rad": None,
+    "rad2deg": None,
+    "erf": None,
+    "erfc": None,
 }
 ROUNDING = {
     "floor": (gv.floor, torch.floor),
@@ -106,6 +131,40 @@ def test_integer_and_bool_inputs_give_pytorchs_dtype(name, dtype):
     mine, theirs = getattr(gv, name), getattr(torch, name)
     x = np.array([0, 1, 2, 3, 7]).astype(dtype) if dtype is not np.int64 else np.array([-3, -1, 0, 2, 5])
     same_outcome(mine, theirs, x)
+
+
+def test_sinc_at_zero_is_one_with_a_flat_slope(device):
+    check(gv.sinc, torch.sinc, np.array([0.0, 1.0, -2.5, 1e-9]), device=device)
+
+
+@pytest.mark.parametrize("eps", [0.05, 0.2])
+def test_logit_clamps_to_eps_and_stops_the_gradient_outside(eps, device):
+    x = np.array([0.01, 0.1, 0.5, 0.85, 0.99])
+    check(lambda t: gv.logit(t, eps), lambda t: torch.logit(t, eps), x, device=device, gradcheck=False)
+
+
+def test_erfc_keeps_its_relative_accuracy_in_the_tail():
+    x = np.array([-30.0, -5.0, 0.3, 4.5, 10.0, 26.0, 30.0, np.inf, np.nan])
+    np.testing.assert_allclose(
+        gv.erfc(gv.tensor(x)).numpy(), torch.erfc(torch.tensor(x)).numpy(), rtol=1e-13, equal_nan=True
+    )
+    assert gv.erfc(gv.tensor(np.float32(10.0))).item() == pytest.approx(2.088487583762545e-45, rel=1e-6)
+
+
+def test_aliases_answer_as_their_pytorch_names():
+    x = np.array([[-1.5, 0.0, 2.0]])
+    for name, args in (("subtract", (x, 2.0)), ("multiply", (x, x)), ("negative", (x,))):
+        check(getattr(gv, name), getattr(torch, name), *args, gradcheck=False)
+    check(gv.sgn, torch.sgn, x, grad=False)  # PyTorch's gradient is a ZeroTensor numpy cannot read
+    check(lambda t: gv.clip(t, -1, 1), lambda t: torch.clip(t, -1, 1), x, gradcheck=False)
+    assert gv.subtract(gv.ones(2), gv.ones(2), alpha=2).tolist() == [-1.0, -1.0]
+    assert gv.multiply(2, 3).item() == 6 and gv.subtract(2, 3).item() == -1
+    t = gv.tensor(x)
+    assert gv.positive(t) is t and (+t) is t and t.positive() is t
+    with pytest.raises(DtypeError, match="positive: the \\+ operator on a bool tensor is not supported"):
+        gv.positive(gv.tensor([True]))
+    with pytest.raises(RuntimeError):
+        torch.positive(torch.tensor([True]))
 
 
 def test_rounding_an_integer_tensor_returns_a_copy():
