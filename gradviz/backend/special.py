@@ -86,23 +86,30 @@ def _on_cupy_or_widened(name, x):
     return None
 
 
+def _parts(x):
+    """What erf and erfc are made of: a mask of |x| <= 0.47 and, there, erf(x); elsewhere erfc(|x|)."""
+    xp = array_module(x)
+    y = xp.abs(x)
+    part = xp.empty_like(x)
+    small = y <= _SMALL_LIMIT
+    part[small] = _erf_small(x[small])
+    mid = ~small & (y <= _MID_LIMIT)
+    part[mid] = _erfc_mid(xp, y[mid])
+    tail = ~(small | mid)  # NaN lands here and stays NaN
+    part[tail] = _erfc_tail(xp, xp.minimum(y[tail], _UNDERFLOW))
+    part[y > _UNDERFLOW] = 0.0
+    return small, part
+
+
 def erf(x):
     """The error function of a float array, elementwise, on the array's device."""
     done = _on_cupy_or_widened("erf", x)
     if done is not None:
         return done
+    small, part = _parts(x)
     xp = array_module(x)
-    y = xp.abs(x)
-    out = xp.empty_like(x)
-    small = y <= _SMALL_LIMIT
-    out[small] = _erf_small(x[small])
-    mid = ~small & (y <= _MID_LIMIT)
-    out[mid] = 1 - _erfc_mid(xp, y[mid])
-    tail = ~(small | mid)  # NaN lands here and stays NaN
-    out[tail] = 1 - _erfc_tail(xp, xp.minimum(y[tail], _UNDERFLOW))
-    negative = ~small & (x < 0)
-    out[negative] = -out[negative]
-    return out
+    magnitude = xp.where(small, part, 1 - part)
+    return xp.where(~small & (x < 0), -magnitude, magnitude)
 
 
 def erfc(x):
@@ -110,16 +117,6 @@ def erfc(x):
     done = _on_cupy_or_widened("erfc", x)
     if done is not None:
         return done
+    small, part = _parts(x)
     xp = array_module(x)
-    y = xp.abs(x)
-    out = xp.empty_like(x)
-    small = y <= _SMALL_LIMIT
-    out[small] = 1 - _erf_small(x[small])
-    mid = ~small & (y <= _MID_LIMIT)
-    out[mid] = _erfc_mid(xp, y[mid])
-    tail = ~(small | mid)
-    out[tail] = _erfc_tail(xp, xp.minimum(y[tail], _UNDERFLOW))
-    out[y > _UNDERFLOW] = 0.0
-    negative = ~small & (x < 0)
-    out[negative] = 2 - out[negative]
-    return out
+    return xp.where(small, 1 - part, xp.where(x < 0, 2 - part, part))
