@@ -7,6 +7,7 @@ neural-network ops (conv2d, losses, normalisation...) are reached through ``grad
 from . import methods
 from .activation import erf, log_softmax, softmax
 from .arithmetic import *
+from .binary_math import *
 from .broadcast import *
 from .comparison import *
 from .contraction import *

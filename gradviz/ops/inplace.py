@@ -31,9 +31,33 @@ from ..random import rng
 from .activation import Erf
 from .arguments import int_argument
 from .arithmetic import Neg, Pow, add, div, mul, pow, refuse_bool_subtraction, sub
+from .binary_math import Copysign, Hypot, Xlogy
 from .derived import require_floating
-from .elementary import Cosh, Expm1, Log1p, Log2, Log10, Reciprocal, Rsqrt, Sinh, Tan
+from .elementary import (
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atanh,
+    Cosh,
+    Deg2rad,
+    Erfc,
+    Exp2,
+    Expm1,
+    Log1p,
+    Log2,
+    Log10,
+    Logit,
+    Rad2deg,
+    Reciprocal,
+    Rsqrt,
+    Sinc,
+    Sinh,
+    Tan,
+)
 from .pointwise import ClampMax, ClampMin
+from .promotion import result_dtype
 from .rounding import (
     Ceil,
     Floor,
@@ -71,6 +95,10 @@ def _operand(self, op, other):
                 "move it with .to(device) first"
             )
         value, kind = other._data, other._data.dtype.kind
+        if value.ndim == 0 and value.dtype != self._data.dtype:
+            # a 0-d operand takes part in the tensor's dtype, as in PyTorch (x32.sub_(tensor(1.0,
+            # float64)) subtracts in float32), where numpy would compute in float64
+            value = value.astype(result_dtype(self._data, value))
     else:
         value, kind = other, _value_kind(other)
     if _KIND_RANK[kind] > _KIND_RANK[self._data.dtype.kind]:
@@ -175,16 +203,28 @@ def add_(self, other, *, alpha=1):
     return _update(self, "add_", "add", _scaled(_operand(self, "add_", other), alpha))
 
 
-def sub_(self, other, *, alpha=1):
-    self._check_inplace("sub_")
-    value = _operand(self, "sub_", other)
-    refuse_bool_subtraction("sub_", self._data, value)
-    return _update(self, "sub_", "subtract", _scaled(value, alpha))
+def _subtraction(op):
+    def method(self, other, *, alpha=1):
+        self._check_inplace(op)
+        value = _operand(self, op, other)
+        refuse_bool_subtraction(op, self._data, value)
+        return _update(self, op, "subtract", _scaled(value, alpha))
+
+    method.__name__ = method.__qualname__ = op
+    return method
 
 
-def mul_(self, other):
-    self._check_inplace("mul_")
-    return _update(self, "mul_", "multiply", _operand(self, "mul_", other))
+def _multiplication(op):
+    def method(self, other):
+        self._check_inplace(op)
+        return _update(self, op, "multiply", _operand(self, op, other))
+
+    method.__name__ = method.__qualname__ = op
+    return method
+
+
+sub_, subtract_ = _subtraction("sub_"), _subtraction("subtract_")
+mul_, multiply_ = _multiplication("mul_"), _multiplication("multiply_")
 
 
 def frac_(self):
@@ -261,6 +301,11 @@ def lerp_(self, end, weight):
     _require_float(self, "lerp_")
     step = _operand(self, "lerp_", end) - self._data
     return _update(self, "lerp_", "add", step * _operand(self, "lerp_", weight))
+
+
+def logit_(self, eps=None):
+    self._check_inplace("logit_")
+    return _rewrite(self, "logit_", Logit, eps)
 
 
 def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
@@ -384,6 +429,8 @@ METHODS = {
     "add_": add_,
     "sub_": sub_,
     "mul_": mul_,
+    "multiply_": multiply_,
+    "subtract_": subtract_,
     "div_": div_,
     "divide_": _division("divide_"),
     "true_divide_": true_divide_,
@@ -405,11 +452,34 @@ METHODS = {
     "sinh_": in_place("sinh_", Sinh, ufunc="sinh"),
     "cosh_": in_place("cosh_", Cosh, ufunc="cosh"),
     "erf_": in_place("erf_", Erf),
+    "erfc_": in_place("erfc_", Erfc),
+    "exp2_": in_place("exp2_", Exp2, ufunc="exp2"),
+    **{
+        f"{prefix}{name}_": in_place(f"{prefix}{name}_", function, ufunc=f"arc{name}")
+        for name, function in (
+            ("sin", Asin),
+            ("cos", Acos),
+            ("tan", Atan),
+            ("sinh", Asinh),
+            ("cosh", Acosh),
+            ("tanh", Atanh),
+        )
+        for prefix in ("a", "arc")
+    },
+    "sinc_": in_place("sinc_", Sinc),
+    "logit_": logit_,
+    "deg2rad_": in_place("deg2rad_", Deg2rad),
+    "rad2deg_": in_place("rad2deg_", Rad2deg),
+    "sgn_": in_place("sgn_", Sign),
+    "xlogy_": _with_operand("xlogy_", Xlogy),
+    "hypot_": _with_operand("hypot_", Hypot),
+    "copysign_": _with_operand("copysign_", Copysign),
     "sign_": in_place("sign_", Sign),
     "abs_": in_place("abs_", Abs, ufunc="absolute"),
     "absolute_": in_place("absolute_", Abs, ufunc="absolute"),
     "frac_": frac_,
     "neg_": in_place("neg_", Neg, ufunc="negative"),
+    "negative_": in_place("negative_", Neg, ufunc="negative"),
     "square_": in_place("square_", Pow, 2),
     "floor_": in_place("floor_", Floor, ufunc="floor"),
     "ceil_": in_place("ceil_", Ceil, ufunc="ceil"),

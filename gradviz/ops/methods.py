@@ -7,6 +7,7 @@ from ..autograd.tensor import Tensor
 from . import (
     activation,
     arithmetic,
+    binary_math,
     broadcast,
     comparison,
     contraction,
@@ -37,6 +38,7 @@ from . import (
 OP_MODULES = (
     activation,
     arithmetic,
+    binary_math,
     broadcast,
     comparison,
     contraction,

@@ -25,6 +25,7 @@ NUMBER_FIRST = frozenset(
         "bitwise_and",
         "bitwise_or",
         "bitwise_xor",
+        "xlogy",
     }
 )
 
