@@ -19,6 +19,7 @@ from .linalg import *
 from .norms import *
 from .pointwise import *
 from .promotion import *
+from .quantiles import *
 from .rearrange import *
 from .reduction import *
 from .rounding import *

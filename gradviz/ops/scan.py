@@ -1,4 +1,5 @@
-"""Scans along one dim: cumsum, cumprod, and diff (the n-th forward difference).
+"""Scans along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp, and diff (the n-th forward
+difference).
 
 The gradient of a cumulative sum is the cumulative sum of ``grad`` taken from the other end (one op,
 ``Cumsum`` with ``reverse``), so second derivatives flow; with ``dtype=`` the engine casts the gradient
@@ -6,18 +7,32 @@ back to the input's dtype. The gradient of a cumulative product is
 ``reverse_cumsum(grad · out) / x`` when no input is zero; with zeros it is computed exactly, as
 PyTorch does: before a slice's first zero the same formula, at the first zero the reverse cumsum of
 ``grad`` times the cumulative product that skips that zero, after it 0. Both are written in gradviz ops.
+
+``cummax``/``cummin`` return the running extremum and where it came from (on ties the latest
+position, and once a NaN is met, NaN and the latest NaN's position, as PyTorch); each value's gradient
+goes back to that position. ``logcumsumexp``'s gradient, ``exp(x_j) · Σ_{i≥j} grad_i · exp(-out_i)``,
+is computed in log space, positive and negative parts of ``grad`` apart, so it neither overflows nor
+cancels.
 """
+
+from collections import namedtuple
+
+import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import wrap
 from ..backend import array_module
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from .arguments import normalize_dim
+from .indexing import IndexPutAdd, _along_dim_key
 from .reduction import _integer_sum_dtype
-from .shape import cat
-from .unary import where
+from .shape import cat, flip
+from .unary import abs, exp, log, where
 
-__all__ = ["cumsum", "cumprod", "diff"]
+__all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
+
+cummax_result = namedtuple("cummax", ["values", "indices"])
+cummin_result = namedtuple("cummin", ["values", "indices"])
 
 
 def _scan(kernel, x, dim, dtype, reverse=False):
@@ -71,6 +86,60 @@ class Cumprod(Function):
         return grad_x, None, None
 
 
+class Cummax(Function):
+    larger = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = array_module(x)
+        a = x.reshape(1) if x.ndim == 0 else x
+        ufunc = xp.maximum if ctx.larger else xp.minimum
+        values = ufunc.accumulate(a, axis=dim)
+        record = a >= values if ctx.larger else a <= values  # a new extremum here, or a tie with it
+        if a.dtype.kind == "f":
+            record |= xp.isnan(a)
+        positions = xp.arange(a.shape[dim]).reshape([-1 if d == dim else 1 for d in range(a.ndim)])
+        indices = xp.maximum.accumulate(xp.where(record, positions, 0), axis=dim).astype("int64")
+        ctx.in_shape = a.shape
+        ctx.key = _along_dim_key(xp, indices, dim, a.shape)
+        return values.reshape(x.shape), indices.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad, _indices_grad):
+        grad_x = IndexPutAdd.apply(grad.reshape(ctx.in_shape), ctx.in_shape, ctx.key, True)
+        return grad_x.reshape(grad.shape), None
+
+
+class Cummin(Cummax):
+    larger = False
+
+
+class Logcumsumexp(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        a = x.reshape(1) if x.ndim == 0 else x
+        out = array_module(x).logaddexp.accumulate(a, axis=dim).reshape(x.shape)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        dim = ctx.dim
+        lowest = float(np.finfo(grad._data.dtype).min)
+        log_size = log(abs(grad))
+        parts = [where(wrap(side), log_size, lowest) for side in (grad._data > 0, grad._data < 0)]
+        positive, negative = (exp(_reverse_logcumsumexp(part - out, dim) + x) for part in parts)
+        return positive - negative, None
+
+
+def _reverse_logcumsumexp(t, dim):
+    if t._data.ndim == 0:
+        return Logcumsumexp.apply(t, 0)
+    return flip(Logcumsumexp.apply(flip(t, dim), dim), dim)
+
+
 def cumsum(input, dim, *, dtype=None):  # noqa: A002 - PyTorch's argument name
     """Cumulative sum along ``dim``; bool and integer inputs sum in int64 unless ``dtype`` is given."""
     dim = normalize_dim(dim, input._data.ndim, "cumsum")
@@ -82,6 +151,24 @@ def cumprod(input, dim, *, dtype=None):  # noqa: A002
     given. The gradient is exact where the input has zeros."""
     dim = normalize_dim(dim, input._data.ndim, "cumprod")
     return Cumprod.apply(input, dim, _integer_sum_dtype(input, dtype))
+
+
+def cummax(input, dim):  # noqa: A002
+    """``(values, indices)``: the running maximum along ``dim`` and the position it was taken from."""
+    return cummax_result(*Cummax.apply(input, normalize_dim(dim, input._data.ndim, "cummax")))
+
+
+def cummin(input, dim):  # noqa: A002
+    return cummin_result(*Cummin.apply(input, normalize_dim(dim, input._data.ndim, "cummin")))
+
+
+def logcumsumexp(input, dim):  # noqa: A002
+    """``log(cumsum(exp(input)))`` along ``dim``, without overflow (each step a ``logaddexp``)."""
+    if input._data.dtype.kind != "f":
+        raise DtypeError(
+            f"logcumsumexp: expects a floating point tensor, got {input.dtype}; convert it first (x.float())"
+        )
+    return Logcumsumexp.apply(input, normalize_dim(dim, input._data.ndim, "logcumsumexp"))
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002

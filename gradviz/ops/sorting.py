@@ -1,11 +1,11 @@
-"""Sorting along a dim: sort, argsort, topk, median, unique.
+"""Sorting along a dim: sort, argsort, msort, topk, kthvalue, median, unique.
 
-``sort``, ``topk`` and ``median(x, dim)`` are one ``Function`` family: a stable sort gives the order of
-the elements along ``dim``, each op keeps the part of it it returns (all of it, the first ``k``, the
-median position), and the values are taken along the dim at those indices. The backward puts each
-value's gradient back at the position it came from (``IndexPutAdd``, whose backward is indexing again,
-so second derivatives flow). ``median(x)`` over every element splits its gradient evenly among the
-elements equal to the median, as PyTorch does (``max(x)``'s rule).
+``sort``, ``topk``, ``kthvalue`` and ``median(x, dim)`` are one ``Function`` family: a stable sort
+gives the order of the elements along ``dim``, each op keeps the part of it it returns (all of it, the
+first ``k``, the ``k``-th, the median position), and the values are taken along the dim at those
+indices. The backward puts each value's gradient back at the position it came from (``IndexPutAdd``,
+whose backward is indexing again, so second derivatives flow). ``median(x)`` over every element splits
+its gradient evenly among the elements equal to the median, as PyTorch does (``max(x)``'s rule).
 
 Order is always stable: equal elements keep their input order (descending too), NaN sorts above every
 number, as in PyTorch. PyTorch promises that order only for ``stable=True``; with ``stable=False`` and
@@ -22,11 +22,12 @@ from .indexing import IndexPutAdd, _along_dim_key
 from .reduction import Max, remember_reduction
 from .shape import unsqueeze
 
-__all__ = ["sort", "argsort", "topk", "median", "unique"]
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "unique"]
 
 sort_result = namedtuple("sort", ["values", "indices"])
 topk_result = namedtuple("topk", ["values", "indices"])
 median_result = namedtuple("median", ["values", "indices"])
+kthvalue_result = namedtuple("kthvalue", ["values", "indices"])
 
 
 def _order(xp, x, dim, descending):
@@ -74,6 +75,12 @@ class Topk(Sort):
     @staticmethod
     def select(xp, x, order, dim, k):
         return order[(slice(None),) * dim + (slice(0, k),)]
+
+
+class Kthvalue(Sort):
+    @staticmethod
+    def select(xp, x, order, dim, k):
+        return order[(slice(None),) * dim + (slice(k - 1, k),)]
 
 
 class MedianDim(Sort):
@@ -150,14 +157,30 @@ def argsort(input, dim=-1, descending=False, *, stable=False):  # noqa: A002
 def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) elements along ``dim``;
     always in sorted order, ties in input order."""
-    shape = tuple(input._data.shape)
-    size = shape[normalize_dim(dim, len(shape), "topk")] if shape else 1
-    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= size:
-        raise IndexOutOfRangeError(
-            f"topk: k ({k!r}) is out of range for dimension {dim} of size {size} (tensor of shape {shape}); "
-            f"k must be an int in 0..{size}"
-        )
+    _check_k("topk", input, k, dim, 0)
     return topk_result(*_along(Topk, input, dim, largest, k, True, "topk"))
+
+
+def _check_k(op, input, k, dim, least):  # noqa: A002
+    shape = tuple(input._data.shape)
+    size = shape[normalize_dim(dim, len(shape), op)] if shape else 1
+    if isinstance(k, bool) or not isinstance(k, int) or not least <= k <= size:
+        raise IndexOutOfRangeError(
+            f"{op}: k ({k!r}) is out of range for dimension {dim} of size {size} (tensor of shape {shape}); "
+            f"k must be an int in {least}..{size}"
+        )
+
+
+def msort(input):  # noqa: A002
+    """``input`` sorted along its first dimension."""
+    return sort(input, 0).values
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
+    """``(values, indices)`` of the ``k``-th smallest element (from 1) of each slice along ``dim``;
+    among equal values the first in input order (PyTorch leaves which one unspecified)."""
+    _check_k("kthvalue", input, k, dim, 1)
+    return kthvalue_result(*_along(Kthvalue, input, dim, False, k, keepdim, "kthvalue"))
 
 
 def median(input, dim=None, keepdim=False):  # noqa: A002
