@@ -18,6 +18,7 @@ from .indexing import *
 from .linalg import *
 from .norms import *
 from .pointwise import *
+from .products import *
 from .promotion import *
 from .quantiles import *
 from .rearrange import *
@@ -28,6 +29,7 @@ from .scan import *
 from .scattering import *
 from .shape import *
 from .sorting import *
+from .stacking import *
 from .totals import *
 from .unary import *
 from .views import *

@@ -1,5 +1,5 @@
 """Copies that rearrange or repeat elements: tril/triu, diag, repeat/tile, repeat_interleave, roll, narrow,
-hstack/vstack, meshgrid, broadcast_tensors.
+broadcast_tensors.
 
 Each backward sends the gradient back to where its elements came from: the same triangle, the diagonal,
 the sum over the copies of a repeated element, the opposite roll. Ops that pick elements by index
@@ -14,7 +14,7 @@ from .arguments import normalize_dim, shape_args
 from .broadcast import expand
 from .indexing import Index, IndexPutAdd, _on_device_of
 from .reduction import sum as _sum
-from .shape import _checked_tensors, cat, reshape
+from .shape import _checked_tensors, reshape
 
 __all__ = [
     "tril",
@@ -24,9 +24,6 @@ __all__ = [
     "tile",
     "roll",
     "narrow",
-    "hstack",
-    "vstack",
-    "meshgrid",
     "broadcast_tensors",
     "broadcast_shapes",
 ]
@@ -257,51 +254,6 @@ def narrow(input, dim, start, length):  # noqa: A002
             f"(shape {shape}); length must be in 0..{size - start}"
         )
     return Narrow.apply(input, (*(slice(None),) * dim, slice(start, start + length)), False)
-
-
-def hstack(tensors):
-    """Concatenate along dim 1 (dim 0 for 1-D tensors); 0-D tensors count as 1-D."""
-    tensors = [t if t._data.ndim else reshape(t, (1,)) for t in _checked_tensors("hstack", tensors)]
-    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
-
-
-def vstack(tensors):
-    """Concatenate along dim 0, 0-D and 1-D tensors made into one-row matrices first."""
-    tensors = _checked_tensors("vstack", tensors)
-    return cat([t if t._data.ndim >= 2 else reshape(t, (1, -1)) for t in tensors], 0)
-
-
-def meshgrid(*tensors, indexing="ij"):
-    """Coordinate grids: output ``i`` holds ``tensors[i]`` along dim ``i`` (dims 0 and 1 swapped with
-    ``indexing='xy'``), expanded over the others. PyTorch's default is ``'ij'`` (it warns when
-    ``indexing`` is not given; gradviz does not)."""
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tensors[0]
-    tensors = _checked_tensors("meshgrid", tensors)
-    if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
-    dtypes = {t.dtype for t in tensors}
-    if len(dtypes) > 1:
-        raise DtypeError(
-            "meshgrid: expects all tensors to have the same dtype, got "
-            + ", ".join(str(t.dtype) for t in tensors)
-        )
-    for i, t in enumerate(tensors):
-        if t._data.ndim > 1:
-            raise ShapeError(
-                f"meshgrid: expects 0-D or 1-D tensors, but tensor {i} has shape {tuple(t.shape)}"
-            )
-    positions = list(range(len(tensors)))
-    if indexing == "xy" and len(tensors) > 1:
-        positions[0], positions[1] = 1, 0
-    sizes = [t._data.size for t in tensors]
-    shape = [0] * len(tensors)
-    for t_size, pos in zip(sizes, positions):
-        shape[pos] = t_size
-    ones = [1] * len(tensors)
-    return tuple(
-        expand(reshape(t, ones[:pos] + [-1] + ones[pos + 1 :]), shape) for t, pos in zip(tensors, positions)
-    )
 
 
 def broadcast_shapes(*shapes):
