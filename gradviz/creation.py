@@ -110,6 +110,12 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
     return _filled(shape_args(size, "ones"), 1, dtype, device, requires_grad)
 
 
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    """A new tensor of ``size``; PyTorch leaves its memory uninitialised, gradviz fills it with zeros
+    (so a forgotten write shows as zeros, not as garbage)."""
+    return _filled(shape_args(size, "empty"), 0, dtype, device, requires_grad)
+
+
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None and isinstance(fill_value, bool):
         dtype = "bool"
@@ -130,6 +136,11 @@ def zeros_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A0
 def ones_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002
     dtype, device = _like(input, dtype, device)
     return ones(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002
+    dtype, device = _like(input, dtype, device)
+    return empty(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):  # noqa: A002
@@ -153,6 +164,27 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _make(np.linspace(start, end, steps), dtype, device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in the exponent."""
+    return _make(np.logspace(start, end, steps, base=base), dtype, device, requires_grad)
+
+
+def _triangle_indices(op, row, col, offset, lower, dtype, device):
+    rows, cols = shape_args((row, col), op)
+    pick = np.tril_indices if lower else np.triu_indices
+    return _make(np.stack(pick(rows, offset, cols)), dtype or int64, device, False)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None):
+    """The (row, column) indices of the lower triangle of a ``row`` × ``col`` matrix (``offset`` above
+    or below the main diagonal), as a 2 × N tensor in row-major order."""
+    return _triangle_indices("tril_indices", row, col, offset, True, dtype, device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None):
+    return _triangle_indices("triu_indices", row, col, offset, False, dtype, device)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
@@ -189,6 +221,15 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
 
 def randperm(n, generator=None, dtype=None, device=None):
     return _make(rng(generator).permutation(n), dtype or int64, device, False)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None):  # noqa: A002
+    """Integers in [low, high) in ``input``'s shape (``randint_like(x, high)`` as in PyTorch); the dtype
+    is ``input``'s unless given."""
+    if high is None:
+        low, high = 0, low
+    dtype, device = _like(input, dtype, device)
+    return randint(low, high, tuple(input.shape), dtype=dtype, device=device)
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002

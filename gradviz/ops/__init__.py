@@ -9,6 +9,7 @@ from .activation import erf, log_softmax, softmax
 from .arithmetic import *
 from .binary_math import *
 from .broadcast import *
+from .bucketing import *
 from .comparison import *
 from .contraction import *
 from .conversion import *

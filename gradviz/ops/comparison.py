@@ -32,6 +32,11 @@ __all__ = [
     "isnan",
     "isinf",
     "isfinite",
+    "isposinf",
+    "isneginf",
+    "isreal",
+    "signbit",
+    "isin",
     "logical_not",
     "logical_and",
     "logical_or",
@@ -85,6 +90,10 @@ Isclose = _op("isclose", _isclose)
 Isnan = _op("isnan", lambda xp, a: xp.isnan(a))
 Isinf = _op("isinf", lambda xp, a: xp.isinf(a))
 Isfinite = _op("isfinite", lambda xp, a: xp.isfinite(a))
+Isposinf = _op("isposinf", lambda xp, a: xp.isposinf(a) if a.dtype.kind == "f" else xp.zeros(a.shape, bool))
+Isneginf = _op("isneginf", lambda xp, a: xp.isneginf(a) if a.dtype.kind == "f" else xp.zeros(a.shape, bool))
+Signbit = _op("signbit", lambda xp, a: xp.signbit(a) if a.dtype.kind != "b" else xp.zeros(a.shape, bool))
+Isin = _op("isin", lambda xp, a, test, invert: xp.isin(*promote(a, test), invert=invert))
 LogicalNot = _op("logical_not", lambda xp, a: xp.logical_not(a))
 LogicalAnd = _op("logical_and", lambda xp, a, b: xp.logical_and(a, b))
 LogicalOr = _op("logical_or", lambda xp, a, b: xp.logical_or(a, b))
@@ -156,6 +165,32 @@ def isinf(input):  # noqa: A002
 
 def isfinite(input):  # noqa: A002
     return Isfinite.apply(input)
+
+
+def isposinf(input):  # noqa: A002
+    return Isposinf.apply(input)
+
+
+def isneginf(input):  # noqa: A002
+    return Isneginf.apply(input)
+
+
+def isreal(input):  # noqa: A002
+    """True everywhere: gradviz has no complex dtype."""
+    return input.new_ones(input.shape, dtype="bool")
+
+
+def signbit(input):  # noqa: A002
+    """Whether the sign bit is set: True for negative numbers and for -0.0."""
+    return Signbit.apply(input)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each of ``elements`` is among ``test_elements`` (a tensor or a number)."""
+    if not isinstance(elements, Tensor):
+        raise TypeError(f"isin(): elements must be a Tensor, not {type(elements).__name__}")
+    test = test_elements._data if isinstance(test_elements, Tensor) else test_elements
+    return Isin.apply(elements, test, invert)
 
 
 def logical_not(input):  # noqa: A002
