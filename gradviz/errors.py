@@ -29,3 +29,8 @@ class GraphError(GradvizError, RuntimeError):
 
 class AnomalyError(GradvizError, RuntimeError):
     """Raised by ``detect_anomaly()`` at the first op that produced a NaN or an infinity."""
+
+
+class LinAlgError(GradvizError, RuntimeError):
+    """A linear-algebra op met a matrix it cannot handle: singular, or not positive definite (as
+    ``torch.linalg.LinAlgError``)."""

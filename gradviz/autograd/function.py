@@ -152,7 +152,7 @@ class Function:
         else:
             outputs = (wrap(np.asarray(raw) if isinstance(raw, _GENERIC) else raw),)
         if record and grad_state.enabled and cls.differentiable:
-            ctx._connect(args, needs, arrays, outputs)
+            ctx._connect(args, needs, arrays, outputs, raw)
         elif observed:
             ctx.id = next(_node_ids)
             ctx.module = scope.current
@@ -166,8 +166,8 @@ class Function:
                 fn(event)
         return outputs if multiple else outputs[0]
 
-    def _connect(self, args, needs, arrays, outputs):
-        """Make this ctx the graph node behind ``outputs``."""
+    def _connect(self, args, needs, arrays, outputs, raw):
+        """Make this ctx the graph node behind ``outputs`` (``raw``: what forward returned for them)."""
         self.id = next(_node_ids)
         self.module = scope.current
         self.inputs = args
@@ -189,7 +189,7 @@ class Function:
         weak = False
         saved = []
         for value in self.to_save:
-            kept = value if value.__class__ in _PLAIN else _owner(value, args, arrays, outputs)
+            kept = value if value.__class__ in _PLAIN else _owner(value, args, arrays, outputs, raw)
             weak = weak or kept.__class__ is weakref.ref
             saved.append(kept)
         self.saved = tuple(saved)
@@ -197,11 +197,13 @@ class Function:
         self._saved_at = writes.now
 
 
-def _owner(array, args, arrays, outputs):
+def _owner(array, args, arrays, outputs, raw):
     """What ``ctx.saved_tensors`` hands back for a saved array: the output (weakly, to avoid a
-    reference cycle), the input tensor it is the data of, or else a constant tensor."""
-    for out in outputs:
-        if array is out._data:
+    reference cycle), the input tensor it is the data of, or else a constant tensor. An output is
+    recognised by its array, or by what forward returned for it: numpy gives a NumPy scalar, not a 0-d
+    array, for ``exp`` of a 0-d array, and the output tensor holds that scalar made an array."""
+    for out, made in zip(outputs, raw if raw.__class__ is tuple else (raw,)):
+        if array is out._data or array is made:
             return weakref.ref(out)
     for arg, a in zip(args, arrays):
         if array is a and isinstance(arg, Tensor):

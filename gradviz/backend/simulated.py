@@ -39,8 +39,10 @@ def _wrap(obj):
         return SimArray(obj)
     if isinstance(obj, np.generic):
         return SimArray(np.asarray(obj))
-    if obj.__class__ is tuple or obj.__class__ is list:
-        return obj.__class__(_wrap(o) for o in obj)
+    if isinstance(obj, tuple):  # numpy.linalg's named results come back as plain tuples, as CuPy's
+        return tuple(_wrap(o) for o in obj)
+    if obj.__class__ is list:
+        return [_wrap(o) for o in obj]
     return obj
 
 

@@ -17,6 +17,7 @@ from .derived import *
 from .elementary import *
 from .indexing import *
 from .linalg import *
+from .matrix_algebra import *
 from .norms import *
 from .pointwise import *
 from .products import *

@@ -31,7 +31,7 @@ NUMBER_FIRST = frozenset(
 
 
 # the names a first parameter that must be one tensor goes by (not ``tensors`` or ``equation``)
-TENSOR_PARAMETERS = frozenset({"input", "tensor", "x", "a", "input1", "x1", "query", "anchor"})
+TENSOR_PARAMETERS = frozenset({"input", "tensor", "x", "a", "A", "input1", "x1", "query", "anchor"})
 
 
 def tensor_first(name, function):

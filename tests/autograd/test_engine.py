@@ -380,3 +380,23 @@ def test_gradcheck_of_an_empty_output_or_an_empty_input_passes_like_pytorch():
         lambda t: t.masked_select(gv.tensor(nothing)), (gv.tensor(x, requires_grad=True),)
     )
     assert gv.autograd.gradcheck(lambda t: t * 2, (gv.zeros(0, 3, dtype=gv.float64, requires_grad=True),))
+
+
+SCALAR_FUNCTIONS = [
+    "exp", "exp2", "expm1", "sigmoid", "tanh", "sqrt", "rsqrt", "reciprocal", "tan", "log", "sin", "atan",
+    "erf", "logit",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SCALAR_FUNCTIONS)
+def test_second_derivatives_of_a_0d_tensor_match_pytorch(name):
+    """numpy returns a NumPy scalar, not a 0-d array, for exp of a 0-d array: an op that saves its
+    output must still find the output tensor in it (it saved a constant, so the second derivative was
+    lost and ``grad(grad(exp(x)), x)`` raised)."""
+    results = []
+    for lib in (gv, torch):
+        x = lib.tensor(0.3, dtype=lib.float64, requires_grad=True)
+        (first,) = lib.autograd.grad(getattr(lib, name)(x), x, create_graph=True)
+        (second,) = lib.autograd.grad(first, x)
+        results.append((first.item(), second.item()))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
