@@ -78,12 +78,18 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
-    """``torch.norm`` / ``Tensor.norm``: the vector p-norm over ``dim``; ``"fro"`` is the 2-norm."""
+    """``torch.norm`` / ``Tensor.norm``: the vector p-norm over ``dim``; ``"fro"`` is the 2-norm and
+    ``"nuc"`` the nuclear norm (the sum of singular values) of the matrices along two dims."""
     if p == "nuc":
-        raise ValueError(
-            "norm: p='nuc' (the nuclear norm) needs singular values, which gradviz does not compute; "
-            "use p='fro' or a number"
-        )
+        from .matrix_algebra import matrix_norm  # it builds on this module's vector_norm
+
+        dims = (-2, -1) if dim is None and input._data.ndim == 2 else dim
+        if not (isinstance(dims, (tuple, list)) and len(dims) == 2):
+            raise ValueError(
+                f"norm: p='nuc' needs a matrix, or dim= naming two dims, got shape "
+                f"{tuple(input._data.shape)} and dim={dim!r}"
+            )
+        return matrix_norm(input, "nuc", dims, keepdim, dtype=dtype)
     return vector_norm(input, 2 if p == "fro" else p, dim, keepdim, dtype=dtype)
 
 

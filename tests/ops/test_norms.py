@@ -74,5 +74,15 @@ def test_bad_arguments_are_explained():
         gv.linalg.vector_norm(gv.zeros(0), math.inf)
     with pytest.raises(TypeError, match="ord must be a number"):
         gv.linalg.vector_norm(gv.ones(2), "fro")
-    with pytest.raises(ValueError, match="nuclear norm"):
-        gv.ones(2, 2).norm("nuc")
+    with pytest.raises(ValueError, match=r"norm: p='nuc' needs a matrix, or dim= naming two dims"):
+        gv.ones(2, 2, 2).norm("nuc")
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 2, 2).norm("nuc")
+
+
+@pytest.mark.parametrize("dim, keepdim", [(None, False), ((1, 2), False), ((0, 2), True)])
+def test_the_nuclear_norm_matches_pytorch(dim, keepdim):
+    x = np.random.default_rng(3).standard_normal((2, 3, 4))
+    if dim is None:
+        x = x[0]
+    check(lambda t: t.norm("nuc", dim, keepdim), lambda t: t.norm("nuc", dim, keepdim), x)
