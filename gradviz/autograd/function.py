@@ -199,15 +199,18 @@ class Function:
 
 def _owner(array, args, arrays, outputs, raw):
     """What ``ctx.saved_tensors`` hands back for a saved array: the output (weakly, to avoid a
-    reference cycle), the input tensor it is the data of, or else a constant tensor. An output is
-    recognised by its array, or by what forward returned for it: numpy gives a NumPy scalar, not a 0-d
-    array, for ``exp`` of a 0-d array, and the output tensor holds that scalar made an array."""
-    for out, made in zip(outputs, raw if raw.__class__ is tuple else (raw,)):
-        if array is out._data or array is made:
+    reference cycle), the input tensor it is the data of, or else a constant tensor. An output is also
+    recognised by what forward returned for it: numpy gives a NumPy scalar, not a 0-d array, for
+    ``exp`` of a 0-d array, and the output tensor holds that scalar made an array."""
+    for out in outputs:
+        if array is out._data:
             return weakref.ref(out)
     for arg, a in zip(args, arrays):
         if array is a and isinstance(arg, Tensor):
             return arg
+    for out, made in zip(outputs, raw if raw.__class__ is tuple else (raw,)):
+        if array is made:
+            return weakref.ref(out)
     return wrap(array)
 
 
