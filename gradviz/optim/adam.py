@@ -4,7 +4,7 @@ import math
 
 from ..creation import zeros_like
 from ..ops.unary import maximum
-from .optimizer import Optimizer, check_betas, check_non_negative, step_counter
+from .optimizer import Optimizer, adam_family_defaults, step_counter
 
 __all__ = ["Adam", "adam_update"]
 
@@ -22,14 +22,12 @@ class Adam(Optimizer):
         maximize=False,
         decoupled_weight_decay=False,
     ):
-        name = type(self).__name__
-        check_non_negative(name, lr=lr, eps=eps, weight_decay=weight_decay)
-        check_betas(name, betas)
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas),
-            eps=eps,
-            weight_decay=weight_decay,
+        defaults = adam_family_defaults(
+            type(self).__name__,
+            lr,
+            betas,
+            eps,
+            weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
             decoupled_weight_decay=decoupled_weight_decay,

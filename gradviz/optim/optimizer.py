@@ -14,7 +14,7 @@ from ..creation import tensor
 from ..dtypes import float32, float64, get_default_dtype
 from ..errors import DtypeError
 
-__all__ = ["Optimizer", "check_betas", "check_non_negative", "step_counter"]
+__all__ = ["Optimizer", "adam_family_defaults", "check_betas", "check_non_negative", "step_counter"]
 
 
 class Optimizer:
@@ -196,9 +196,10 @@ def _hook_arguments(hook, result, args, kwargs):
     )
 
 
-def step_counter():
-    """A fresh step count, as PyTorch keeps it: a 0-d float tensor on the host (no device sync to read)."""
-    return tensor(0.0, dtype=float64 if get_default_dtype() == float64 else float32)
+def step_counter(start=0.0):
+    """A fresh step count, as PyTorch keeps it: a 0-d float tensor on the host (no device sync to read),
+    float64 only when that is the default dtype. NAdam keeps its running product of momenta the same way."""
+    return tensor(start, dtype=float64 if get_default_dtype() == float64 else float32)
 
 
 def _param_list(params):
@@ -246,11 +247,15 @@ def _check_optimizable(param):
         )
 
 
+# state values PyTorch keeps as host scalars, whatever the parameter's device and dtype
+HOST_SCALARS = frozenset({"step", "mu_product"})
+
+
 def _state_value_for(param, key, value):
-    """A copy of one saved state value: 'step' stays as saved, other tensors follow ``param``."""
+    """A copy of one saved state value: host scalars stay as saved, other tensors follow ``param``."""
     if not isinstance(value, Tensor):
         return value
-    if key == "step":
+    if key in HOST_SCALARS:
         return value.clone()
     return value.to(param.device, param.dtype).clone()
 
@@ -260,6 +265,14 @@ def check_non_negative(optimizer, **values):
     for name, value in values.items():
         if not value >= 0.0:
             raise ValueError(f"{optimizer}: invalid {name} value: {value} (must be >= 0)")
+
+
+def adam_family_defaults(optimizer, lr, betas, eps, weight_decay, **options):
+    """The checked defaults of an optimizer that keeps Adam's two moment estimates (Adam, Adamax, NAdam,
+    RAdam): ``lr``, ``betas``, ``eps`` and ``weight_decay``, then its own ``options``."""
+    check_non_negative(optimizer, lr=lr, eps=eps, weight_decay=weight_decay)
+    check_betas(optimizer, betas)
+    return dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, **options)
 
 
 def check_betas(optimizer, betas):

@@ -7,6 +7,7 @@ import torch
 import gradviz as gv
 from gradviz import optim
 from gradviz.errors import DtypeError
+from gradviz.optim.optimizer import HOST_SCALARS
 from tests.oracle import host
 
 STEPS = 60
@@ -31,7 +32,21 @@ CASES = [
     ("Adam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
     ("AdamW", dict(lr=0.05)),
     ("AdamW", dict(lr=0.05, weight_decay=0.1, amsgrad=True, eps=1e-6)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1, maximize=True)),
+    ("Adamax", dict(lr=0.05)),
+    ("Adamax", dict(lr=0.05, betas=(0.8, 0.99), weight_decay=0.1, maximize=True)),
+    ("NAdam", dict(lr=0.05)),
+    ("NAdam", dict(lr=0.05, momentum_decay=0.01, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict()),  # its first steps are plain momentum steps: a small lr, or Rosenbrock diverges
+    ("RAdam", dict(lr=2e-3, betas=(0.8, 0.9), weight_decay=0.1)),
+    ("RAdam", dict(weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=1e-3, etas=(0.3, 1.5), step_sizes=(1e-4, 0.1), maximize=True)),
 ]
+
+ALL_OPTIMIZERS = sorted({name for name, _ in CASES})
 
 
 def _case_id(case):
@@ -102,13 +117,13 @@ def test_trajectory_matches_pytorch(case, device):
     _assert_same_state(optimizer, reference)
     for state in optimizer.state.values():
         for key, value in state.items():
-            assert value.device == (gv.device("cpu") if key == "step" else gv.device(device)), key
+            assert value.device == (gv.device("cpu") if key in HOST_SCALARS else gv.device(device)), key
     assert float(ours.loss(sign)) * sign < float(Problem(gv).loss())
 
 
 def test_defaults_are_pytorchs():
     problem = Problem(gv)
-    for name in ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]:
+    for name in ALL_OPTIMIZERS:
         ours = getattr(optim, name)(problem.params).defaults
         theirs = getattr(torch.optim, name)(Problem(torch).params).defaults
         assert ours == {k: v for k, v in theirs.items() if k in ours}, name
@@ -156,7 +171,7 @@ def test_add_param_group_later():
     _assert_same_state(optimizer, reference)
 
 
-@pytest.mark.parametrize("case", [CASES[1], CASES[7], CASES[12], CASES[14], CASES[18]], ids=_case_id)
+@pytest.mark.parametrize("case", [CASES[i] for i in (1, 7, 12, 14, 18, 20, 24, 27, 30)], ids=_case_id)
 def test_state_dict_round_trip_continues_the_same_trajectory(case):
     name, options = case
     sign = -1.0 if options.get("maximize") else 1.0
@@ -216,7 +231,7 @@ def test_zero_grad():
     assert all(p.grad is None for p in problem.params)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"])
+@pytest.mark.parametrize("name", ALL_OPTIMIZERS)
 def test_parameters_without_grad_are_skipped(name):
     problem = Problem(gv)
     frozen = gv.tensor([1.0, 2.0], requires_grad=True)
@@ -292,6 +307,11 @@ BAD_HYPER_PARAMETERS = [
     (lambda p: optim.Adam(p, eps=-1e-8), "Adam: invalid eps value"),
     (lambda p: optim.AdamW(p, betas=(-0.1, 0.9)), "AdamW: invalid beta parameter at index 0"),
     (lambda p: optim.AdamW(p, lr=-1), "AdamW: invalid lr value"),
+    (lambda p: optim.Adadelta(p, rho=1.5), r"Adadelta: invalid rho value: 1.5 \(must be in \[0, 1\]\)"),
+    (lambda p: optim.Adamax(p, betas=(0.9, 1.0)), "Adamax: invalid beta parameter at index 1"),
+    (lambda p: optim.NAdam(p, momentum_decay=-1), "NAdam: invalid momentum_decay value"),
+    (lambda p: optim.RAdam(p, eps=-1), "RAdam: invalid eps value"),
+    (lambda p: optim.Rprop(p, etas=(1.2, 0.5)), r"Rprop: invalid eta values: 1.2, 0.5 \(need 0 < eta- < 1"),
 ]
 
 
