@@ -1,18 +1,39 @@
 """Learning-rate schedules: each ``step()`` writes the next learning rate into every parameter group.
 
-As in PyTorch, ``StepLR``, ``ExponentialLR`` and ``CosineAnnealingLR`` are *chainable*: they compute the
-next rate from the group's current ``lr`` (so a rate changed by hand or by another scheduler carries on),
-which equals their closed form when nothing else touches ``lr``. Call ``scheduler.step()`` after
+As in PyTorch, ``StepLR``, ``MultiStepLR``, ``ExponentialLR``, ``ConstantLR``, ``LinearLR``,
+``PolynomialLR``, ``MultiplicativeLR`` and ``CosineAnnealingLR`` are *chainable*: they compute the next
+rate from the group's current ``lr`` (so a rate changed by hand or by another scheduler carries on, which
+is what ``ChainedScheduler`` relies on), which equals their closed form (``closed_form_lr``) when nothing
+else touches ``lr``. ``SequentialLR`` hands over from one schedule to the next at its milestones;
+``ReduceLROnPlateau`` follows a metric instead of the epoch count. Call ``scheduler.step()`` after
 ``optimizer.step()``.
 """
 
 import math
 import types
 import warnings
+from bisect import bisect_right
+from collections import Counter
 
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "OneCycleLR"]
+__all__ = [
+    "LRScheduler",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "ConstantLR",
+    "LinearLR",
+    "PolynomialLR",
+    "MultiplicativeLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "LambdaLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+    "ChainedScheduler",
+    "SequentialLR",
+]
 
 
 class LRScheduler:
@@ -34,6 +55,10 @@ class LRScheduler:
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        """The step every schedule takes when it starts (its rate for epoch 0), counted as none."""
         self._step_count = 0
         self._is_initial = True
         self.step()
@@ -65,6 +90,15 @@ class LRScheduler:
                 stacklevel=3,
             )
 
+    def restart(self):
+        """Go back to epoch 0 and set its rates (the closed form where the schedule has one, as
+        PyTorch's ``step(0)``): how ``SequentialLR`` starts each schedule at its milestone."""
+        self.last_epoch = 0
+        rates = self.closed_form_lr() if hasattr(self, "closed_form_lr") else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, rates, strict=True):
+            group["lr"] = lr
+        self._last_lr = self._current_lrs()
+
     def get_last_lr(self):
         """The learning rates set by the last ``step()``, one per parameter group."""
         return self._last_lr
@@ -93,6 +127,28 @@ class StepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 
+    def closed_form_lr(self):
+        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply the rate by ``gamma`` at each of the ``milestones`` (epochs; one listed twice counts
+    twice): lr_t = lr_0 · γ^(milestones ≤ t)."""
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        self.milestones = Counter(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch not in self.milestones:
+            return self._current_lrs()
+        return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._current_lrs()]
+
+    def closed_form_lr(self):
+        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base * self.gamma**passed for base in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` every epoch: lr_t = lr_0 · γ^t."""
@@ -105,6 +161,80 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
+
+    def closed_form_lr(self):
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """The rate times ``factor`` for the first ``total_iters`` epochs, then the rate itself (a warm-up)."""
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        if not 0 < factor <= 1:
+            raise ValueError(f"ConstantLR: factor must be in (0, 1], got {factor}")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr / self.factor for lr in self._current_lrs()]
+
+    def closed_form_lr(self):
+        factor = 1.0 if self.last_epoch >= self.total_iters else self.factor
+        return [base * factor for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """The rate times a factor going linearly from ``start_factor`` to ``end_factor`` over ``total_iters``
+    epochs, then kept: a linear warm-up (or decay)."""
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+        if not 0 < start_factor <= 1:
+            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
+        if not 0 <= end_factor <= 1:
+            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor}")
+        self.start_factor = start_factor
+        self.end_factor = end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        t, start, end, total = self.last_epoch, self.start_factor, self.end_factor, self.total_iters
+        if t == 0:
+            return [lr * start for lr in self._current_lrs()]
+        if self._is_initial or t > total:
+            return self._current_lrs()
+        growth = 1.0 + (end - start) / (total * start + (t - 1) * (end - start))
+        return [lr * growth for lr in self._current_lrs()]
+
+    def closed_form_lr(self):
+        progress = min(self.total_iters, self.last_epoch) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * progress
+        return [base * factor for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay to 0 over ``total_iters`` epochs along (1 − t/T)^power, then stay at 0."""
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        t, total = self.last_epoch, self.total_iters
+        if self._is_initial or t > total:
+            return self._current_lrs()
+        decay = ((1.0 - t / total) / (1.0 - (t - 1) / total)) ** self.power
+        return [lr * decay for lr in self._current_lrs()]
+
+    def closed_form_lr(self):
+        remaining = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * remaining**self.power for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -134,6 +264,57 @@ class CosineAnnealingLR(LRScheduler):
             ]
         ratio = (1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
         return [ratio * (lr - low) + low for lr in self._current_lrs()]
+
+    def closed_form_lr(self):
+        low, phase = self.eta_min, math.pi * self.last_epoch / self.T_max
+        return [low + (base - low) * (1 + math.cos(phase)) / 2 for base in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR: half a cosine from the base rate to ``eta_min`` over ``T_0`` epochs, then a restart at the
+    base rate, each period ``T_mult`` times longer than the one before."""
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):  # noqa: N803 - PyTorch's names
+        if isinstance(T_0, bool) or not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_0 must be a positive int, got {T_0!r}")
+        if isinstance(T_mult, bool) or not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_mult must be an int >= 1, got {T_mult!r}")
+        self.T_0 = self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        low, phase = self.eta_min, math.pi * self.T_cur / self.T_i
+        return [low + (base - low) * (1 + math.cos(phase)) / 2 for base in self.base_lrs]
+
+    def step(self):
+        """Advance one epoch; the position in the period restarts at 0 when the period ends."""
+        if self.last_epoch >= 0:
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur -= self.T_i
+                self.T_i *= self.T_mult
+        else:
+            self.T_cur = 0
+        super().step()
+
+
+class MultiplicativeLR(LRScheduler):
+    """Multiply the rate by ``lr_lambda(epoch)`` at every epoch after the first (one function, or one
+    per group)."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self._is_initial:
+            return self._current_lrs()
+        return [
+            lr * rule(self.last_epoch) for rule, lr in zip(self.lr_lambdas, self._current_lrs(), strict=True)
+        ]
 
 
 class LambdaLR(LRScheduler):
@@ -333,3 +514,149 @@ def _per_group(name, optimizer, value):
             )
         return list(value)
     return [value] * groups
+
+
+class ReduceLROnPlateau:
+    """Multiply the rate by ``factor`` once a metric stops improving for ``patience`` epochs (``mode``
+    'min' for a loss, 'max' for an accuracy; an improvement must beat the best by ``threshold``, relative
+    or absolute), then wait ``cooldown`` epochs; never below ``min_lr``. ``step(metric)`` each epoch."""
+
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(
+                f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
+            )
+        self.optimizer = optimizer
+        self.mode, self.factor, self.patience = mode, factor, patience
+        self.threshold, self.threshold_mode, self.cooldown, self.eps = (
+            threshold,
+            threshold_mode,
+            cooldown,
+            eps,
+        )
+        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
+        self.last_epoch = 0
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    def step(self, metrics):
+        current = float(metrics)
+        self.last_epoch += 1
+        if self._is_better(current):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, low in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
+                reduced = max(group["lr"] * self.factor, low)
+                if group["lr"] - reduced > self.eps:
+                    group["lr"] = reduced
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _is_better(self, value):
+        best, threshold = self.best, self.threshold
+        if self.mode == "min":
+            return value < (best * (1 - threshold) if self.threshold_mode == "rel" else best - threshold)
+        return value > (best * (1 + threshold) if self.threshold_mode == "rel" else best + threshold)
+
+    def get_last_lr(self):
+        return self._last_lr
+
+    def state_dict(self):
+        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict):
+        self.__dict__.update(state_dict)
+
+
+def _same_optimizer(kind, schedulers, optimizer):
+    if not schedulers:
+        raise ValueError(f"{kind} expects at least one scheduler, but got none")
+    for index, scheduler in enumerate(schedulers):
+        if isinstance(scheduler, ReduceLROnPlateau):
+            raise ValueError(
+                f"{kind} does not support ReduceLROnPlateau (at index {index}): its step() needs the metric"
+            )
+        if scheduler.optimizer is not optimizer:
+            raise ValueError(f"{kind}: the scheduler at index {index} belongs to another optimizer")
+
+
+class ChainedScheduler:
+    """Step several schedulers of one optimizer together: each chainable rule applies on top of the
+    others' (a warm-up times a decay)."""
+
+    def __init__(self, schedulers, optimizer=None):
+        schedulers = list(schedulers)
+        self.optimizer = optimizer or (schedulers[0].optimizer if schedulers else None)
+        _same_optimizer("ChainedScheduler", schedulers, self.optimizer)
+        self._schedulers = schedulers
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def step(self):
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self):
+        return self._last_lr
+
+
+class SequentialLR:
+    """One schedule after another: ``schedulers[i]`` runs from ``milestones[i-1]`` on, starting afresh
+    from its own epoch 0 (its closed form there) at its milestone."""
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        schedulers = list(schedulers)
+        _same_optimizer("SequentialLR", schedulers, optimizer)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                f"SequentialLR expects one milestone fewer than schedulers, got {len(schedulers)} schedulers "
+                f"and {len(milestones)} milestones"
+            )
+        self.optimizer = optimizer
+        self._schedulers = schedulers
+        self._milestones = list(milestones)
+        self.last_epoch = last_epoch + 1
+        for group in optimizer.param_groups:  # undo the schedulers' own first steps
+            group["lr"] = group["initial_lr"]
+        for scheduler in schedulers:
+            scheduler.last_epoch -= 1
+        first = schedulers[bisect_right(self._milestones, 0)]
+        first._initial_step()
+        self._last_lr = first.get_last_lr()
+
+    def step(self):
+        self.last_epoch += 1
+        index = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler.restart()
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def get_last_lr(self):
+        return self._last_lr

@@ -58,6 +58,32 @@ SCHEDULES = {
     "OneCycleLR-no-momentum": lambda lib, opt: lib.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=0.5, total_steps=STEPS, cycle_momentum=False
     ),
+    "MultiStepLR": lambda lib, opt: lib.optim.lr_scheduler.MultiStepLR(opt, [10, 30, 30, 70], gamma=0.5),
+    "ConstantLR": lambda lib, opt: lib.optim.lr_scheduler.ConstantLR(opt, factor=0.25, total_iters=12),
+    "LinearLR": lambda lib, opt: lib.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=20),
+    "LinearLR-decay": lambda lib, opt: lib.optim.lr_scheduler.LinearLR(opt, 1.0, 0.05, total_iters=60),
+    "PolynomialLR": lambda lib, opt: lib.optim.lr_scheduler.PolynomialLR(opt, total_iters=80, power=2.0),
+    "MultiplicativeLR": lambda lib, opt: lib.optim.lr_scheduler.MultiplicativeLR(
+        opt, lambda e: 0.99 - e / 1e4
+    ),
+    "CosineAnnealingWarmRestarts": lambda lib, opt: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        opt, T_0=10, T_mult=2, eta_min=1e-3
+    ),
+    "ChainedScheduler": lambda lib, opt: lib.optim.lr_scheduler.ChainedScheduler(
+        [
+            lib.optim.lr_scheduler.LinearLR(opt, start_factor=0.2, total_iters=10),
+            lib.optim.lr_scheduler.ExponentialLR(opt, gamma=0.97),
+        ]
+    ),
+    "SequentialLR": lambda lib, opt: lib.optim.lr_scheduler.SequentialLR(
+        opt,
+        [
+            lib.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=10),
+            lib.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=40),
+            lib.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.8),
+        ],
+        milestones=[10, 50],
+    ),
 }
 
 OPTIMIZERS = {
@@ -95,10 +121,61 @@ def test_rates_match_pytorch_at_every_step(schedule_name, optimizer_name):
         theirs.step()
         schedule.step()
         reference.step()
-        assert schedule.last_epoch == reference.last_epoch == step
+        assert getattr(schedule, "last_epoch", step) == getattr(reference, "last_epoch", step) == step
         np.testing.assert_allclose(schedule.get_last_lr(), reference.get_last_lr(), rtol=1e-12, atol=1e-15)
         _assert_same_groups(ours, theirs, step)
-    assert schedule.base_lrs == pytest.approx(reference.base_lrs, rel=1e-15)
+    if hasattr(reference, "base_lrs"):  # not the schedulers that combine others
+        assert schedule.base_lrs == pytest.approx(reference.base_lrs, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(),
+        dict(mode="max", factor=0.5, patience=2, threshold=0.05, threshold_mode="abs", cooldown=3),
+        dict(factor=0.3, patience=1, min_lr=[0.02, 0.001], eps=1e-3),
+    ],
+)
+def test_reduce_on_plateau_follows_the_metric_as_pytorch(options):
+    """A metric that improves, stalls, wobbles and improves again."""
+    metrics = [1.0 - 0.05 * i for i in range(8)] + [0.6] * 15 + [0.6 + 0.01 * (-1) ** i for i in range(15)]
+    metrics += [0.5 - 0.01 * i for i in range(10)]
+    ours = gv.optim.SGD(_groups(gv), lr=0.1)
+    theirs = torch.optim.SGD(_groups(torch), lr=0.1)
+    schedule = gv.optim.lr_scheduler.ReduceLROnPlateau(ours, **options)
+    reference = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, **options)
+    for step, metric in enumerate(metrics):
+        ours.step()
+        theirs.step()
+        schedule.step(gv.tensor(metric) if step % 2 else metric)
+        reference.step(metric)
+        np.testing.assert_allclose(schedule.get_last_lr(), reference.get_last_lr(), rtol=1e-12)
+        assert (schedule.num_bad_epochs, schedule.cooldown_counter) == (
+            reference.num_bad_epochs,
+            reference.cooldown_counter,
+        )
+    assert schedule.get_last_lr() != [0.1, 0.05], "the schedule never reduced the rate"
+
+
+def test_the_new_schedules_refuse_bad_arguments_as_pytorch():
+    scheduler = lr_scheduler
+    for make, message in [
+        (lambda opt: scheduler.ConstantLR(opt, factor=1.5), r"ConstantLR: factor must be in \(0, 1\]"),
+        (lambda opt: scheduler.LinearLR(opt, start_factor=0), r"LinearLR: start_factor must be in \(0, 1\]"),
+        (lambda opt: scheduler.CosineAnnealingWarmRestarts(opt, T_0=0), "T_0 must be a positive int"),
+        (lambda opt: scheduler.CosineAnnealingWarmRestarts(opt, 5, T_mult=0), "T_mult must be an int >= 1"),
+        (lambda opt: scheduler.ReduceLROnPlateau(opt, factor=1.0), "factor must be < 1.0"),
+        (lambda opt: scheduler.ReduceLROnPlateau(opt, mode="up"), "mode must be 'min' or 'max'"),
+        (lambda opt: scheduler.SequentialLR(opt, [scheduler.StepLR(opt, 3)], [4]), "one milestone fewer"),
+        (lambda opt: scheduler.ChainedScheduler([]), "at least one scheduler"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            make(optim.SGD(_groups(gv), lr=0.1))
+    opt = optim.SGD(_groups(gv), lr=0.1)
+    with pytest.raises(ValueError, match="does not support ReduceLROnPlateau"):
+        scheduler.ChainedScheduler([scheduler.ReduceLROnPlateau(opt)])
+    with pytest.raises(ValueError, match="belongs to another optimizer"):
+        scheduler.ChainedScheduler([scheduler.StepLR(opt, 3), scheduler.StepLR(optim.SGD(_groups(gv)), 3)])
 
 
 def test_cosine_annealing_reaches_eta_min_and_rises_again():
