@@ -197,6 +197,49 @@ RULES = {
     "hardtanh": "grad_x = grad strictly inside (min_val, max_val), 0 on and beyond the bounds "
     "(relu6, hardsigmoid and hardswish use it)",
     "threshold": "grad_x = grad where x > threshold, else 0 (those entries were replaced by value)",
+    # inverse trigonometric and hyperbolic, and more elementary functions
+    "asin": "grad_x = grad / √(1 - x²)",
+    "acos": "grad_x = -grad / √(1 - x²)",
+    "atan": "grad_x = grad / (1 + x²)",
+    "asinh": "grad_x = grad / √(x² + 1)",
+    "acosh": "grad_x = grad / √(x² - 1)",
+    "atanh": "grad_x = grad / (1 - x²)",
+    "exp2": "grad_x = grad · 2^x · ln 2 (the output times ln 2)",
+    "erfc": "grad_x = -grad · 2/√π · exp(-x²)",
+    "sinc": "grad_x = grad · (cos(πx) - sinc(x)) / x, 0 at x = 0",
+    "logit": "grad_x = grad / (x·(1 - x)), 0 outside [eps, 1 - eps] when eps is given",
+    "deg2rad": "grad_x = grad · π/180",
+    "rad2deg": "grad_x = grad · 180/π",
+    # two-argument functions
+    "xlogy": "grad_x = grad · log(y) (0 where x = 0 and y ≤ 0), grad_y = grad · x / y",
+    "logaddexp": "grad_a = grad / (1 + exp(b - a)), grad_b = grad / (1 + exp(a - b)) (softmax weights)",
+    "logaddexp2": "grad_a = grad / (1 + 2^(b - a)), grad_b = grad / (1 + 2^(a - b))",
+    "hypot": "grad_a = grad · a / out, grad_b = grad · b / out",
+    "copysign": "grad_a = grad · sign(a) · sign(out) (0 where a = 0), grad_b = 0",
+    "fmax": "grad to the value chosen: a where a ≥ b or b is NaN, else b",
+    "fmin": "grad to the value chosen: a where a ≤ b or b is NaN, else b",
+    # views
+    "diagonal": "grad_x = zeros of x's shape with grad written on the diagonal it was read from",
+    "diagonal_embed": "grad_values = the diagonal of grad (the adjoint of diagonal)",
+    "unfold": "grad_x = every window's grad added back onto the elements it covered (overlaps sum)",
+    # scans and order statistics
+    "cummax": "grad_x = each running maximum's grad added at the position it was taken from",
+    "cummin": "grad_x = each running minimum's grad added at the position it was taken from",
+    "logcumsumexp": "grad_x_j = exp(x_j) · Σ_{i ≥ j} grad_i · exp(-out_i), computed in log space",
+    "kthvalue": "grad_x = grad at the position of the k-th smallest value, 0 elsewhere",
+    # linear algebra
+    "inv": "grad_A = -A⁻ᵀ @ grad @ A⁻ᵀ",
+    "det": "grad_A = grad · det(A) · A⁻ᵀ",
+    "slogdet": "grad_A = grad · A⁻ᵀ (for log|det A|; the sign has no gradient)",
+    "solve": "X = A⁻¹B: grad_B = A⁻ᵀ @ grad, grad_A = -grad_B @ Xᵀ",
+    "cholesky": "grad_A = ½(S + Sᵀ), S = L⁻ᵀ Φ(Lᵀ grad) L⁻¹, Φ the lower triangle with half its diagonal",
+    "eigh": "grad_A = V (diag(grad_λ) + F ∘ skew(Vᵀ grad_V)) Vᵀ, F_ij = 1/(λ_j - λ_i)",
+    "svd": "grad_A = U diag(grad_S) Vᵀ (through the singular values only)",
+    "cross": "grad_a = b × grad, grad_b = grad × a",
+    **dict.fromkeys(
+        ["bincount", "histc", "searchsorted", "isin", "isposinf", "isneginf", "signbit", "heaviside"],
+        _NOT_DIFFERENTIABLE,
+    ),
 }
 RULES["binary_cross_entropy"] = (
     "grad_x = grad · (x - t) / max(x·(1 - x), 1e-12), grad_t = grad · (log(1 - x) - log x)"
