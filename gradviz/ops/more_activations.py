@@ -19,7 +19,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
 from ..errors import DtypeError, ShapeError
-from .activation import Softmax, _floating, _normalized, assign_back, softplus
+from .activation import Softmax, _floating, _normalized, assign_back, leaky_relu, softplus
 from .arguments import normalize_dim
 from .inplace import in_place
 from .shape import chunk
@@ -125,6 +125,46 @@ def hardswish(input, inplace=False):  # noqa: A002
 def mish(input, inplace=False):  # noqa: A002
     x = _floating("mish", input)
     return assign_back("mish", input, x * tanh(softplus(x)), inplace)
+
+
+def relu_(input):  # noqa: A002 - the functional in-place forms, as F.relu_ (see assign_back)
+    return relu(input, inplace=True)
+
+
+def elu_(input, alpha=1.0):  # noqa: A002
+    return elu(input, alpha, inplace=True)
+
+
+def selu_(input):  # noqa: A002
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):  # noqa: A002
+    return celu(input, alpha, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):  # noqa: A002
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input, threshold, value):  # noqa: A002
+    return assign_back("threshold", input, Threshold.apply(input, threshold, value), True)
+
+
+def leaky_relu_(input, negative_slope=0.01):  # noqa: A002
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardshrink(input, lambd=0.5):  # noqa: A002
+    """``x`` where ``|x| > lambd``, else 0."""
+    return where(_abs(input) > lambd, input, 0.0)
+
+
+def softshrink(input, lambd=0.5):  # noqa: A002
+    """``x`` moved ``lambd`` towards 0, and 0 within ``lambd`` of it."""
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be non-negative, got {lambd}")
+    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
 
 
 def softsign(input):  # noqa: A002

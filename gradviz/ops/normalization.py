@@ -1,10 +1,11 @@
-"""``layer_norm`` and ``batch_norm``.
+"""``layer_norm``, ``rms_norm`` and ``batch_norm``.
 
 Both standardise ``x`` over some dims with one fused op (``x̂ = (x - mean) / sqrt(var + eps)``, biased
 variance), then scale and shift with ordinary ``mul``/``add`` ops. The fused backward,
 ``rstd · (g - mean(g) - x̂ · mean(g · x̂))``, is written with gradviz ops on the saved output ``x̂``; under
 ``create_graph`` it also recomputes ``rstd`` from ``x`` with gradviz ops, so second derivatives see how
-``rstd`` depends on ``x``.
+``rstd`` depends on ``x``. ``rms_norm`` (``x / sqrt(mean(x²) + eps)``, no centring) is a composition
+of ops, differentiable to any order.
 """
 
 from ..autograd.function import Function
@@ -14,7 +15,7 @@ from ..backend import array_module
 from ..dtypes import float16, float32
 from ..errors import DtypeError, ShapeError
 
-__all__ = ["layer_norm", "batch_norm"]
+__all__ = ["layer_norm", "rms_norm", "batch_norm"]
 
 
 def _standardize(ctx, x, dims, eps):
@@ -71,23 +72,41 @@ class BatchNorm(Standardize):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002 - PyTorch's name
+    dims = _normalized_dims("layer_norm", input, normalized_shape, {"weight": weight, "bias": bias})
+    mixed = _mixed_dtypes("layer_norm", input, {"weight": weight, "bias": bias})
+    out = _affine(LayerNorm.apply(input, dims, eps), weight, bias)
+    return out.to(input.dtype) if mixed else out
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
+    """``input / sqrt(mean(input²) + eps) · weight`` over the last dims (``normalized_shape``);
+    ``eps`` defaults to the dtype's machine epsilon, as in PyTorch."""
+    dims = _normalized_dims("rms_norm", input, normalized_shape, {"weight": weight})
+    mixed = _mixed_dtypes("rms_norm", input, {"weight": weight})
+    if eps is None:
+        eps = float(array_module(input._data).finfo(input._data.dtype).eps)
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    out = _affine(out, weight, None)
+    return out.to(input.dtype) if mixed else out
+
+
+def _normalized_dims(op, input, normalized_shape, parameters):  # noqa: A002
+    """The input's last dims that ``normalized_shape`` names, checked against the input and the
+    parameters' shapes."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if not shape or tuple(input.shape[input.ndim - len(shape) :]) != shape or len(shape) > input.ndim:
         raise ShapeError(
-            f"layer_norm: normalized_shape={list(shape)} expects an input of shape [*, "
+            f"{op}: normalized_shape={list(shape)} expects an input of shape [*, "
             f"{', '.join(map(str, shape))}], but got an input of shape {list(input.shape)}; pass the "
             "sizes of the input's last dimensions"
         )
-    for name, param in (("weight", weight), ("bias", bias)):
+    for name, param in parameters.items():
         if param is not None and tuple(param.shape) != shape:
             raise ShapeError(
-                f"layer_norm: {name} has shape {tuple(param.shape)} but normalized_shape is {shape}; "
-                "they must be equal"
+                f"{op}: {name} has shape {tuple(param.shape)} but normalized_shape is {shape}; they must be "
+                "equal"
             )
-    mixed = _mixed_dtypes("layer_norm", input, {"weight": weight, "bias": bias})
-    dims = tuple(range(input.ndim - len(shape), input.ndim))
-    out = _affine(LayerNorm.apply(input, dims, eps), weight, bias)
-    return out.to(input.dtype) if mixed else out
+    return tuple(range(input.ndim - len(shape), input.ndim))
 
 
 def _affine(x, weight, bias):

@@ -34,6 +34,11 @@ CASES = [
     ("PReLU", (), {}, (3, 4)),
     ("PReLU", (3,), {"init": 0.1}, (2, 3, 4)),
     ("Softmin", (1,), {}, (3, 4, 2)),
+    ("Hardshrink", (), {}, (3, 4)),
+    ("Hardshrink", (1.2,), {}, (3, 4)),
+    ("Softshrink", (0.7,), {}, (3, 4)),
+    ("LogSigmoid", (), {}, (3, 4)),
+    ("Softmax2d", (), {}, (2, 3, 2, 2)),
 ]
 # constructed in place (PyTorch refuses in-place ops on leaves that require grad): repr only
 INPLACE = [

@@ -287,3 +287,30 @@ def test_in_place_methods_refuse_what_would_have_to_be_recorded():
     with gv.no_grad():
         x.tanh_()
     np.testing.assert_allclose(host(x), np.tanh(np.ones(3)))
+
+
+FUNCTIONAL_IN_PLACE = {
+    "relu_": (),
+    "elu_": (0.7,),
+    "selu_": (),
+    "celu_": (1.3,),
+    "hardtanh_": (-0.5, 0.5),
+    "threshold_": (0.2, -1.0),
+    "leaky_relu_": (0.1,),
+}
+
+
+@pytest.mark.parametrize("name", FUNCTIONAL_IN_PLACE)
+def test_functional_in_place_forms_write_into_the_input_like_pytorch(name, device):
+    x = np.random.default_rng(2).standard_normal((3, 4)) * 2
+    mine, reference = gv.tensor(x, device=device), torch.tensor(x)
+    args = FUNCTIONAL_IN_PLACE[name]
+    assert getattr(F, name)(mine, *args) is mine
+    assert getattr(TF, name)(reference, *args) is reference
+    np.testing.assert_allclose(host(mine), reference.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("name, lambd", [("hardshrink", 0.5), ("hardshrink", 1.5), ("softshrink", 0.3)])
+def test_shrinkage_matches_pytorch(name, lambd, device):
+    x = np.random.default_rng(3).standard_normal((4, 5)) * 2
+    check(lambda t: getattr(F, name)(t, lambd), lambda t: getattr(TF, name)(t, lambd), x, device=device)

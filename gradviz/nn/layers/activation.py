@@ -92,6 +92,17 @@ class _AlongDim(Module):
         return f"dim={self.dim}"
 
 
+class Softmax2d(Module):
+    """Softmax over the channels of each position: dim -3 of a (C, H, W) or (N, C, H, W) input."""
+
+    def forward(self, input):  # noqa: A002
+        if input.ndim not in (3, 4):
+            raise ValueError(
+                f"Softmax2d: expected a 3-D or 4-D input (C, H, W or N, C, H, W), got {tuple(input.shape)}"
+            )
+        return F.softmax(input, -3)
+
+
 class Softmax(_AlongDim):
     function = staticmethod(F.softmax)
 
@@ -135,6 +146,10 @@ class Tanhshrink(_Pointwise):
     function = staticmethod(F.tanhshrink)
 
 
+class LogSigmoid(_Pointwise):
+    function = staticmethod(F.logsigmoid)
+
+
 class _Configured(Module):
     """An activation ``function(input, *values)``, the values the attributes named in ``arguments`` (PyTorch's
     names, in its order), shown in the repr as PyTorch shows them (``inplace`` only when True)."""
@@ -172,6 +187,22 @@ class Hardtanh(_Configured):
         if min_val > max_val:
             raise ValueError(f"Hardtanh: min_val cannot be greater than max_val, got {min_val} > {max_val}")
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+
+class Hardshrink(_Configured):
+    function = staticmethod(F.hardshrink)
+    arguments = ("lambd",)
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    function = staticmethod(F.softshrink)
 
 
 class Threshold(_Configured):

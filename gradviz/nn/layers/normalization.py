@@ -1,7 +1,9 @@
-"""``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d`` and ``InstanceNorm2d``.
+"""``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``RMSNorm``, ``GroupNorm``, ``InstanceNorm1d`` and
+``InstanceNorm2d``.
 
 Batch norm normalises each channel over the batch (and positions); layer norm normalises each sample over
-its last dims. Both then scale by ``weight`` (ones at init) and shift by ``bias`` (zeros at init).
+its last dims. Both then scale by ``weight`` (ones at init) and shift by ``bias`` (zeros at init). RMS
+norm divides by the root mean square over the last dims, without centring, and only scales.
 """
 
 from ... import creation
@@ -150,6 +152,26 @@ class LayerNorm(Module):
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
             f"bias={self.bias is not None}"
         )
+
+
+class RMSNorm(Module):
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        self.normalized_shape = tuple(shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        _register_affine(self, self.normalized_shape, elementwise_affine, False, device, dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _reset_affine(self)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
 class GroupNorm(Module):
