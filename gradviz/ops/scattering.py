@@ -1,8 +1,11 @@
-"""Writing by index, out of place: scatter, scatter_add, index_add; and masked_select.
+"""Writing by index, out of place: scatter, scatter_add, index_add, index_fill, index_copy, index_put,
+masked_scatter; and masked_select. (``index_writes`` holds their in-place forms.)
 
 ``scatter`` overwrites: its gradient to the input is zero at the overwritten positions, and to ``src`` it
 is the gradient gathered from where each element went. ``scatter_add`` and ``index_add`` add, and
 repeated indices accumulate (forward and backward); the input's gradient passes through unchanged.
+``index_fill``, ``index_copy``, ``index_put`` and ``masked_scatter`` are ``scatter``'s op with their own
+key (whole slices along a dim, a tuple of index tensors, a mask).
 """
 
 from .. import backend
@@ -14,7 +17,16 @@ from .broadcast import expand
 from .indexing import Index, IndexPut, _along_dim_key, _describe, _int_index, _on_device_of
 from .rearrange import broadcast_shapes
 
-__all__ = ["scatter", "scatter_add", "index_add", "masked_select"]
+__all__ = [
+    "scatter",
+    "scatter_add",
+    "index_add",
+    "index_fill",
+    "index_copy",
+    "index_put",
+    "masked_scatter",
+    "masked_select",
+]
 
 
 class Scatter(IndexPut):
@@ -146,6 +158,76 @@ def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
     return IndexAdd.apply(input, (*(slice(None),) * dim, array.reshape(-1)), source, alpha)
 
 
+def _slices_key(op, input, dim, index):  # noqa: A002
+    """The key that picks whole slices along ``dim`` at a 1-D ``index``, and ``dim`` normalised."""
+    data = input._data
+    dim = normalize_dim(dim, data.ndim, op)
+    array = _int_index(index, data, op, dim)
+    if array.ndim > 1:
+        raise ShapeError(f"{op}: the index must be 1-D (or 0-D), got shape {tuple(array.shape)}")
+    _check_upper(op, array, dim, data.shape[dim] if data.ndim else 1)
+    return (*(slice(None),) * dim, array.reshape(-1)), dim
+
+
+def index_fill(input, dim, index, value):  # noqa: A002
+    """A copy of ``input`` with every slice along ``dim`` at ``index`` set to ``value`` (a number or
+    a 0-d tensor, which then gets the gradient of the filled positions)."""
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise ShapeError(
+            f"index_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}"
+        )
+    key, _ = _slices_key("index_fill", input, dim, index)
+    return Scatter.apply(input, key, False, value)
+
+
+def index_copy(input, dim, index, source):  # noqa: A002
+    """A copy of ``input`` with ``source``'s slices along ``dim`` written at ``index``."""
+    if not isinstance(source, Tensor):
+        raise TypeError(f"index_copy: source must be a tensor, got {type(source).__name__}")
+    _same_dtype("index_copy", input, source, "source")
+    key, dim = _slices_key("index_copy", input, dim, index)
+    shape = tuple(input._data.shape)
+    expected = (*shape[:dim], key[-1].size, *shape[dim + 1 :])
+    if tuple(source._data.shape) != expected:
+        raise ShapeError(
+            f"index_copy: source must have shape {expected} (the input's, with the index length in "
+            f"dimension {dim}), got {tuple(source._data.shape)}"
+        )
+    return Scatter.apply(input, key, False, source)
+
+
+def index_put(input, indices, values, accumulate=False):  # noqa: A002
+    """A copy of ``input`` with ``values`` written (or added, with ``accumulate``) at
+    ``input[indices]``, ``indices`` a tuple of index tensors, as ``input[indices] = values``."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put: indices must be a tuple of tensors, got {type(indices).__name__}")
+    _same_dtype("index_put", input, values, "values")
+    key = tuple(
+        _on_device_of(i._data if isinstance(i, Tensor) else i, input._data, "index_put") for i in indices
+    )
+    if not accumulate:
+        return Scatter.apply(input, key, False, values)
+    picked = input._data[key].shape  # what values broadcast to, so the gradient sums back to their shape
+    return ScatterAdd.apply(input, key, expand(values, picked) if values.shape != picked else values, 1)
+
+
+def masked_scatter(input, mask, source):  # noqa: A002
+    """A copy of ``input`` with the positions where ``mask`` (broadcast to the input) is True filled,
+    in order, with the first elements of ``source``."""
+    if not isinstance(mask, Tensor) or mask._data.dtype.kind != "b":
+        raise DtypeError(f"masked_scatter: expected a bool tensor for the mask, but got {_describe(mask)}")
+    _same_dtype("masked_scatter", input, source, "source")
+    xp = backend.array_module(input._data)
+    where = _on_device_of(xp.broadcast_to(mask._data, input._data.shape), input._data, "masked_scatter")
+    count = int(where.sum())
+    if count > source._data.size:
+        raise ShapeError(
+            f"masked_scatter: the mask selects {count} positions but source has only {source._data.size} "
+            "elements"
+        )
+    return Scatter.apply(input, (where,), False, source.reshape(-1)[:count])
+
+
 def masked_select(input, mask):  # noqa: A002
     """The elements of ``input`` where ``mask`` is True, as a 1-D tensor (the two broadcast together)."""
     if not isinstance(mask, Tensor) or mask._data.dtype.kind != "b":
@@ -160,5 +242,9 @@ METHODS = {
     "scatter": scatter,
     "scatter_add": scatter_add,
     "index_add": index_add,
+    "index_fill": index_fill,
+    "index_copy": index_copy,
+    "index_put": index_put,
+    "masked_scatter": masked_scatter,
     "masked_select": masked_select,
 }

@@ -1,0 +1,73 @@
+"""In-place writes by index, for tensors whose writes are not recorded (no grad, or under ``no_grad``),
+as the other in-place methods: ``scatter_``, ``scatter_add_``, ``index_add_``, ``index_fill_``,
+``index_copy_``, ``index_put_``, ``masked_scatter_``, ``put_`` and ``fill_diagonal_``. Each computes its
+out-of-place op and writes the result back into the tensor's own buffer (``zeros(n, k).scatter_(1, idx,
+1.0)``, the one-hot idiom, changes the tensor it is called on)."""
+
+from ..autograd.grad_mode import no_grad
+from ..autograd.tensor import Tensor
+from ..errors import ShapeError
+from . import scattering
+from .inplace import _refuse_recorded
+from .views import _diagonal_view
+
+__all__ = []
+
+
+def _written_back(name, out_of_place):
+    """The method ``name``: ``out_of_place(self, ...)`` computed without recording and written into
+    ``self``, which is returned."""
+
+    def method(self, *args, **kwargs):
+        self._check_inplace(name)
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, Tensor):
+                _refuse_recorded(name, value)
+        with no_grad():
+            out = out_of_place(self, *args, **kwargs)
+        self._data[...] = out._data
+        return self
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def _put(self, index, source, accumulate=False):
+    """``put_``: ``self`` as if flattened, with ``source`` written (or added) at ``index``."""
+    flat = self.reshape(-1)
+    return scattering.index_put(flat, (index.reshape(-1),), source.reshape(-1), accumulate).reshape(
+        self.shape
+    )
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    """Write ``fill_value`` on the main diagonal (every dim of equal size, or of a tall matrix its
+    first columns; ``wrap`` starts again below a tall matrix's square top, as numpy and PyTorch)."""
+    self._check_inplace("fill_diagonal_")
+    shape = tuple(self._data.shape)
+    if len(shape) < 2 or (len(shape) > 2 and len(set(shape)) > 1):
+        raise ShapeError(
+            f"fill_diagonal_: needs a matrix, or all dimensions of equal length; got shape {shape}"
+        )
+    data = self._data
+    if len(shape) == 2 and wrap and shape[0] > shape[1]:
+        for start in range(0, shape[0], shape[1] + 1):
+            _diagonal_view(data[start:], 0, 0, 1)[...] = fill_value
+    elif len(shape) == 2:
+        _diagonal_view(data, 0, 0, 1)[...] = fill_value
+    else:
+        data[(range(shape[0]),) * len(shape)] = fill_value
+    return self
+
+
+METHODS = {
+    "scatter_": _written_back("scatter_", scattering.scatter),
+    "scatter_add_": _written_back("scatter_add_", scattering.scatter_add),
+    "index_add_": _written_back("index_add_", scattering.index_add),
+    "index_fill_": _written_back("index_fill_", scattering.index_fill),
+    "index_copy_": _written_back("index_copy_", scattering.index_copy),
+    "index_put_": _written_back("index_put_", scattering.index_put),
+    "masked_scatter_": _written_back("masked_scatter_", scattering.masked_scatter),
+    "put_": _written_back("put_", _put),
+    "fill_diagonal_": fill_diagonal_,
+}
