@@ -1,14 +1,17 @@
-"""In-place writes by index, for tensors whose writes are not recorded (no grad, or under ``no_grad``),
-as the other in-place methods: ``scatter_``, ``scatter_add_``, ``index_add_``, ``index_fill_``,
-``index_copy_``, ``index_put_``, ``masked_scatter_``, ``put_`` and ``fill_diagonal_``. Each computes its
-out-of-place op and writes the result back into the tensor's own buffer (``zeros(n, k).scatter_(1, idx,
-1.0)``, the one-hot idiom, changes the tensor it is called on)."""
+"""In-place forms written back from their out-of-place op, for tensors whose writes are not recorded
+(no grad, or under ``no_grad``), as the other in-place methods: the writes by index (``scatter_``,
+``scatter_add_``, ``index_add_``, ``index_fill_``, ``index_copy_``, ``index_put_``, ``masked_scatter_``,
+``put_``, ``fill_diagonal_``: ``zeros(n, k).scatter_(1, idx, 1.0)``, the one-hot idiom, changes the
+tensor it is called on), and the rest of PyTorch's in-place methods: comparisons and logical ops (their
+True/False written as 1/0 in the tensor's dtype), bitwise ops, scans, triangles, ``nan_to_num_``,
+``atan2_``, ``heaviside_`` and the scaled matrix products (``addmm_``...). A result of a higher kind than
+the tensor (a float into an int tensor) is refused, as PyTorch refuses it."""
 
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
-from . import scattering
-from .inplace import _refuse_recorded
+from . import binary_math, comparison, elementary, linalg, pointwise, products, rearrange, scan, scattering
+from .inplace import _KIND_RANK, _refuse_cast, _refuse_recorded
 from .views import _diagonal_view
 
 __all__ = []
@@ -25,6 +28,14 @@ def _written_back(name, out_of_place):
                 _refuse_recorded(name, value)
         with no_grad():
             out = out_of_place(self, *args, **kwargs)
+        kind = out._data.dtype.kind
+        if _KIND_RANK[kind] > _KIND_RANK[self._data.dtype.kind]:
+            _refuse_cast(self, name, "a floating point result" if kind == "f" else "an integer result")
+        if out._data.shape != self._data.shape:
+            raise ShapeError(
+                f"{name}: the result has shape {tuple(out._data.shape)}, which does not fit the tensor's "
+                f"shape {tuple(self._data.shape)}; an in-place op cannot change the tensor's shape"
+            )
         self._data[...] = out._data
         return self
 
@@ -70,4 +81,19 @@ METHODS = {
     "masked_scatter_": _written_back("masked_scatter_", scattering.masked_scatter),
     "put_": _written_back("put_", _put),
     "fill_diagonal_": fill_diagonal_,
+    **{
+        f"{name}_": _written_back(f"{name}_", getattr(module, name))
+        for module, names in (
+            (comparison, ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor")),
+            (comparison, ("logical_not", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor")),
+            (scan, ("cumsum", "cumprod")),
+            (rearrange, ("tril", "triu")),
+            (pointwise, ("nan_to_num",)),
+            (elementary, ("atan2", "arctan2")),
+            (binary_math, ("heaviside",)),
+            (linalg, ("addmm",)),
+            (products, ("addmv", "addr", "baddbmm", "addbmm")),
+        )
+        for name in names
+    },
 }

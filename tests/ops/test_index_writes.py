@@ -10,6 +10,7 @@ import gradviz as gv
 from gradviz.errors import GraphError, ShapeError
 from tests.oracle import check, check_refused_like_torch, host
 
+pytestmark = pytest.mark.filterwarnings("ignore:.*encountered:RuntimeWarning")  # nan_to_num_ of x / 0
 rng = np.random.default_rng(0)
 
 
@@ -128,4 +129,45 @@ def test_bad_writes_are_refused_as_pytorch_refuses_them():
         (RuntimeError, lambda: torch.zeros(2, 3, 4).fill_diagonal_(1.0)),
         (ShapeError, lambda: gv.zeros(2, 3, 4).fill_diagonal_(1.0)),
         "fill_diagonal_: needs a matrix, or all dimensions of equal length",
+    )
+
+
+WRITTEN_BACK = {
+    "eq_": (lambda lib, x, y: x.eq_(y), "float64"),
+    "lt_": (lambda lib, x, y: x.lt_(0.0), "float64"),
+    "ge_": (lambda lib, x, y: x.ge_(y), "int64"),
+    "logical_and_": (lambda lib, x, y: x.logical_and_(y), "float64"),
+    "logical_not_": (lambda lib, x, y: x.logical_not_(), "int64"),
+    "bitwise_xor_": (lambda lib, x, y: x.bitwise_xor_(y), "int64"),
+    "bitwise_not_": (lambda lib, x, y: x.bitwise_not_(), "int64"),
+    "cumsum_": (lambda lib, x, y: x.cumsum_(1), "int64"),
+    "cumprod_": (lambda lib, x, y: x.cumprod_(0), "float64"),
+    "tril_": (lambda lib, x, y: x.tril_(-1), "float64"),
+    "triu_": (lambda lib, x, y: x.triu_(1), "int64"),
+    "nan_to_num_": (lambda lib, x, y: (x / 0).nan_to_num_(posinf=7.0), "float64"),
+    "atan2_": (lambda lib, x, y: x.atan2_(y), "float64"),
+    "heaviside_": (lambda lib, x, y: x.heaviside_(y), "float64"),
+    "addmm_": (lambda lib, x, y: x.addmm_(y[:, :2], y[:2, :], beta=0.5), "float64"),
+    "addmv_": (lambda lib, x, y: x[0].addmv_(y.T, y[:, 0], alpha=2), "float64"),
+}
+
+
+@pytest.mark.parametrize("name", WRITTEN_BACK)
+def test_written_back_in_place_forms_match_pytorch(name):
+    call, dtype = WRITTEN_BACK[name]
+    a = np.random.default_rng(5).integers(-3, 4, (3, 4)).astype(dtype)
+    b = np.random.default_rng(6).integers(-3, 4, (3, 4)).astype(dtype)
+    ours, theirs = gv.tensor(a), torch.tensor(a)
+    mine, expected = call(gv, ours, gv.tensor(b)), call(torch, theirs, torch.tensor(b))
+    assert str(mine.dtype).split(".")[1] == str(expected.dtype).split(".")[1] == dtype
+    np.testing.assert_allclose(host(mine), expected.numpy())
+    assert mine is ours or name in ("nan_to_num_", "addmv_")  # written into a temporary, or a row of x
+    np.testing.assert_allclose(host(ours), theirs.numpy())
+
+
+def test_a_result_of_a_higher_kind_is_refused_not_truncated():
+    check_refused_like_torch(
+        (RuntimeError, lambda: torch.tensor([1, 2]).atan2_(torch.tensor([1.0, 1.0]))),
+        (gv.errors.DtypeError, lambda: gv.tensor([1, 2]).atan2_(gv.tensor([1.0, 1.0]))),
+        "atan2_: a floating point result cannot be written in place into a gradviz.int64 tensor",
     )
