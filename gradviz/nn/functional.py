@@ -3,7 +3,7 @@
 from ..ops.activation import gelu, leaky_relu, log_softmax, logsigmoid, softmax, softplus
 from ..ops.attention import scaled_dot_product_attention
 from ..ops.conv import conv2d
-from ..ops.distance import cosine_similarity, normalize, pairwise_distance
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance, pdist
 from ..ops.dropout import dropout
 from ..ops.elementwise_loss import (
     binary_cross_entropy,
@@ -135,6 +135,7 @@ __all__ = [
     "one_hot",
     "pad",
     "pairwise_distance",
+    "pdist",
     "pixel_shuffle",
     "pixel_unshuffle",
     "poisson_nll_loss",

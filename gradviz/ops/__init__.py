@@ -10,10 +10,12 @@ from .arithmetic import *
 from .binary_math import *
 from .broadcast import *
 from .bucketing import *
+from .calculus import *
 from .comparison import *
 from .contraction import *
 from .conversion import *
 from .derived import *
+from .distance import cdist, pdist
 from .elementary import *
 from .indexing import *
 from .linalg import *
@@ -32,6 +34,7 @@ from .scattering import *
 from .shape import *
 from .sorting import *
 from .stacking import *
+from .statistics import *
 from .totals import *
 from .unary import *
 from .views import *

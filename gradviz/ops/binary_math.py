@@ -10,12 +10,26 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
 from ..errors import DtypeError
+from .arithmetic import Pow
 from .broadcast import sum_to
+from .comparison import _require_integral
 from .promotion import promote
 from .tensor_first import require_tensor
 from .unary import exp, where
 
-__all__ = ["xlogy", "logaddexp", "logaddexp2", "hypot", "copysign", "fmax", "fmin", "heaviside"]
+__all__ = [
+    "xlogy",
+    "logaddexp",
+    "logaddexp2",
+    "hypot",
+    "copysign",
+    "fmax",
+    "fmin",
+    "heaviside",
+    "float_power",
+    "gcd",
+    "lcm",
+]
 
 
 def _floating_arrays(a, b):
@@ -141,6 +155,21 @@ class Fmin(Fmax):
     larger = False
 
 
+class Gcd(Function):
+    """The greatest common divisor of integers (``lcm``: the least common multiple); no gradient."""
+
+    differentiable = False
+    kernel = "gcd"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return getattr(array_module(a), ctx.kernel)(*promote(a, b))
+
+
+class Lcm(Gcd):
+    kernel = "lcm"
+
+
 class Heaviside(Function):
     """0 below zero (and for NaN, as PyTorch), 1 above, ``values`` at zero; a step has no useful
     gradient."""
@@ -187,6 +216,25 @@ def heaviside(input, values):  # noqa: A002
             f"{values._data.dtype} (as in PyTorch); convert one with .to(dtype)"
         )
     return Heaviside.apply(input, values)
+
+
+def float_power(input, exponent):  # noqa: A002
+    """``input ** exponent`` computed in float64 (either may be a number), as PyTorch's float_power."""
+    base = input.double() if isinstance(input, Tensor) else input
+    power = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+    if not isinstance(base, Tensor):  # float_power(2, x)
+        base = require_tensor("float_power", "exponent", power).new_tensor(float(base))
+    return Pow.apply(base, power)
+
+
+def gcd(input, other):  # noqa: A002
+    _require_integral("gcd", input, other)
+    return Gcd.apply(input, other)
+
+
+def lcm(input, other):  # noqa: A002
+    _require_integral("lcm", input, other)
+    return Lcm.apply(input, other)
 
 
 METHODS = {name: globals()[name] for name in __all__}

@@ -214,8 +214,8 @@ def _require_integral(op, *operands):
         if isinstance(x, Tensor) and x._data.dtype.kind == "f" or isinstance(x, float):
             kind = x.dtype if isinstance(x, Tensor) else "a Python float"
             raise DtypeError(
-                f"{op}: only bool and integer tensors have bitwise ops, got {kind}; "
-                "compare first (x > 0) or use logical_and / logical_or / logical_not"
+                f"{op}: expects bool or integer tensors, got {kind}; for a float tensor compare first "
+                "(x > 0), or use logical_and / logical_or / logical_not"
             )
 
 

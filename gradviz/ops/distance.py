@@ -1,5 +1,7 @@
-"""Distances between vectors: ``normalize``, ``cosine_similarity`` and ``pairwise_distance``, composed
-from ``linalg.vector_norm`` as PyTorch composes them, so gradients and second derivatives come for free.
+"""Distances between vectors: ``normalize``, ``cosine_similarity``, ``pairwise_distance``, ``cdist``
+(every row of one set against every row of another) and ``pdist`` (every pair of rows of one set),
+composed from ``linalg.vector_norm`` as PyTorch composes them, so gradients and second derivatives come
+for free (0 at a zero distance, as PyTorch's).
 """
 
 from ..errors import DtypeError, ShapeError
@@ -9,7 +11,7 @@ from .promotion import result_type
 from .rearrange import broadcast_shapes
 from .unary import where
 
-__all__ = ["normalize", "cosine_similarity", "pairwise_distance"]
+__all__ = ["normalize", "cosine_similarity", "pairwise_distance", "cdist", "pdist"]
 
 
 def common_shape(op, **tensors):
@@ -64,6 +66,31 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """``‖x1 - x2 + eps‖_p`` over the last dimension (after broadcasting), as PyTorch computes it."""
     shape = common_shape("pairwise_distance", x1=x1, x2=x2)
     return vector_norm(x1 - x2 + eps, p, len(shape) - 1 if shape else None, keepdim)
+
+
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    """The ``p``-distance between every row of ``x1`` (..., P, M) and every row of ``x2`` (..., R, M):
+    shape (..., P, R), the batch dims broadcast. ``compute_mode`` is accepted (gradviz always takes the
+    exact differences)."""
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise ShapeError(
+            f"cdist: expects two sets of row vectors (..., P, M) and (..., R, M) with the same M, got shapes "
+            f"{tuple(x1.shape)} and {tuple(x2.shape)}"
+        )
+    if not (x1.is_floating_point() and x2.is_floating_point()):
+        raise DtypeError(f"cdist: expects floating point tensors, got {x1.dtype} and {x2.dtype}")
+    return vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
+
+
+def pdist(input, p=2.0):  # noqa: A002
+    """The ``p``-distance of every pair of rows i < j of an (N, M) input, in row-major order of the
+    pairs: N·(N-1)/2 values."""
+    if input.ndim != 2:
+        raise ShapeError(f"pdist: expects a 2-D input (N, M), got shape {tuple(input.shape)}")
+    from ..creation import triu_indices  # creation imports the ops
+
+    first, second = triu_indices(input.shape[0], input.shape[0], 1, device=input.device)
+    return vector_norm(input[first] - input[second], p, -1)
 
 
 METHODS = {}

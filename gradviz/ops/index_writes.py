@@ -9,7 +9,7 @@ the tensor (a float into an int tensor) is refused, as PyTorch refuses it."""
 
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from . import binary_math, comparison, elementary, linalg, pointwise, products, rearrange, scan, scattering
 from .inplace import _KIND_RANK, _refuse_cast, _refuse_recorded
 from .views import _diagonal_view
@@ -51,6 +51,19 @@ def _put(self, index, source, accumulate=False):
     )
 
 
+def float_power_(self, exponent):
+    """``float_power`` in place, for a float64 tensor only (its result is float64), as in PyTorch."""
+    if self._data.dtype.kind != "f" or self._data.dtype.itemsize != 8:
+        raise DtypeError(
+            f"float_power_: the result is float64 and cannot be written into a {self.dtype} tensor; "
+            "convert it first (x = x.double()) or use float_power"
+        )
+    return _float_power_written_back(self, exponent)
+
+
+_float_power_written_back = _written_back("float_power_", binary_math.float_power)
+
+
 def fill_diagonal_(self, fill_value, wrap=False):
     """Write ``fill_value`` on the main diagonal (every dim of equal size, or of a tall matrix its
     first columns; ``wrap`` starts again below a tall matrix's square top, as numpy and PyTorch)."""
@@ -81,6 +94,7 @@ METHODS = {
     "masked_scatter_": _written_back("masked_scatter_", scattering.masked_scatter),
     "put_": _written_back("put_", _put),
     "fill_diagonal_": fill_diagonal_,
+    "float_power_": float_power_,
     **{
         f"{name}_": _written_back(f"{name}_", getattr(module, name))
         for module, names in (
@@ -90,7 +104,7 @@ METHODS = {
             (rearrange, ("tril", "triu")),
             (pointwise, ("nan_to_num",)),
             (elementary, ("atan2", "arctan2")),
-            (binary_math, ("heaviside",)),
+            (binary_math, ("heaviside", "gcd", "lcm")),
             (linalg, ("addmm",)),
             (products, ("addmv", "addr", "baddbmm", "addbmm")),
         )

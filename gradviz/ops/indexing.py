@@ -17,7 +17,7 @@ from .arguments import normalize_dim
 from .broadcast import sum_to
 from .shape import flatten
 
-__all__ = ["masked_fill", "index_select", "gather", "take_along_dim", "nonzero"]
+__all__ = ["masked_fill", "index_select", "gather", "take_along_dim", "nonzero", "unravel_index"]
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
@@ -411,6 +411,24 @@ def _broadcast_outside(a_shape, b_shape, dim):
 
 def nonzero(input, *, as_tuple=False):  # noqa: A002
     return Nonzero.apply(input, as_tuple)
+
+
+def unravel_index(indices, shape):
+    """The coordinates, one int64 tensor per dim of ``shape``, of flat (row-major) ``indices``."""
+    array = indices._data if isinstance(indices, Tensor) else backend.array_module(indices).asarray(indices)
+    if array.dtype.kind not in "iu":
+        raise DtypeError(f"unravel_index: expects integer indices, got {array.dtype}")
+    dims = (shape,) if isinstance(shape, int) else tuple(shape)
+    total = 1
+    for size in dims:
+        total *= size
+    if array.size and (int(array.min()) < -total or int(array.max()) >= total):
+        raise IndexOutOfRangeError(
+            f"unravel_index: an index is out of bounds for shape {dims} ({total} elements)"
+        )
+    xp = backend.array_module(array)
+    coordinates = xp.unravel_index(array % total if total else array, dims)
+    return tuple(wrap(xp.asarray(c, dtype="int64")) for c in coordinates)
 
 
 METHODS = {

@@ -22,12 +22,13 @@ from .indexing import IndexPutAdd, _along_dim_key
 from .reduction import Max, remember_reduction
 from .shape import unsqueeze
 
-__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "unique"]
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "unique"]
 
 sort_result = namedtuple("sort", ["values", "indices"])
 topk_result = namedtuple("topk", ["values", "indices"])
 median_result = namedtuple("median", ["values", "indices"])
 kthvalue_result = namedtuple("kthvalue", ["values", "indices"])
+nanmedian_result = namedtuple("nanmedian", ["values", "indices"])
 
 
 def _order(xp, x, dim, descending):
@@ -89,6 +90,18 @@ class MedianDim(Sort):
     @staticmethod
     def select(xp, x, order, dim, k):
         return _median_index(xp, x, order, dim)
+
+
+class NanmedianDim(Sort):
+    """The lower median of each slice's values that are not NaN (NaN for a slice of NaNs only): NaNs
+    sort last, so it sits at ``(count - 1) // 2`` of the sorted order."""
+
+    name = "nanmedian"
+
+    @staticmethod
+    def select(xp, x, order, dim, k):
+        present = (x == x).sum(axis=dim, keepdims=True)
+        return xp.take_along_axis(order, xp.maximum(present - 1, 0) // 2, axis=dim)
 
 
 class Median(Max):
@@ -195,6 +208,17 @@ def median(input, dim=None, keepdim=False):  # noqa: A002
             "reduce a non-empty dim"
         )
     return median_result(*_along(MedianDim, input, dim, False, None, keepdim, "median"))
+
+
+def nanmedian(input, dim=None, keepdim=False):  # noqa: A002
+    """``median`` that leaves NaNs out: ``nanmedian(x)`` the lower median of every non-NaN element,
+    ``nanmedian(x, dim)`` ``(values, indices)`` per slice; NaN only where a slice is all NaN."""
+    if dim is None:
+        flat = input.reshape(-1)
+        if flat._data.size == 0:
+            return median(input)
+        return _along(NanmedianDim, flat, 0, False, None, False, "nanmedian")[0]
+    return nanmedian_result(*_along(NanmedianDim, input, dim, False, None, keepdim, "nanmedian"))
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002

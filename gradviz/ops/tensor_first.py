@@ -26,12 +26,13 @@ NUMBER_FIRST = frozenset(
         "bitwise_or",
         "bitwise_xor",
         "xlogy",
+        "float_power",
     }
 )
 
 
 # the names a first parameter that must be one tensor goes by (not ``tensors`` or ``equation``)
-TENSOR_PARAMETERS = frozenset({"input", "tensor", "x", "a", "A", "input1", "x1", "query", "anchor"})
+TENSOR_PARAMETERS = frozenset({"input", "tensor", "x", "y", "a", "A", "input1", "x1", "query", "anchor"})
 
 
 def tensor_first(name, function):

@@ -227,6 +227,7 @@ RULES = {
     "cummin": "grad_x = each running minimum's grad added at the position it was taken from",
     "logcumsumexp": "grad_x_j = exp(x_j) · Σ_{i ≥ j} grad_i · exp(-out_i), computed in log space",
     "kthvalue": "grad_x = grad at the position of the k-th smallest value, 0 elsewhere",
+    "nanmedian": "grad_x = grad at the position of the median of the non-NaN values, 0 elsewhere",
     # linear algebra
     "inv": "grad_A = -A⁻ᵀ @ grad @ A⁻ᵀ",
     "det": "grad_A = grad · det(A) · A⁻ᵀ",
@@ -237,7 +238,18 @@ RULES = {
     "svd": "grad_A = U diag(grad_S) Vᵀ (through the singular values only)",
     "cross": "grad_a = b × grad, grad_b = grad × a",
     **dict.fromkeys(
-        ["bincount", "histc", "searchsorted", "isin", "isposinf", "isneginf", "signbit", "heaviside"],
+        [
+            "bincount",
+            "histc",
+            "searchsorted",
+            "isin",
+            "isposinf",
+            "isneginf",
+            "signbit",
+            "heaviside",
+            "gcd",
+            "lcm",
+        ],
         _NOT_DIFFERENTIABLE,
     ),
 }
