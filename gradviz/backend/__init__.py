@@ -130,13 +130,18 @@ def device_of(data):
 
 
 def memory_owner(data):
-    """The array whose memory ``data`` looks at: ``data`` itself unless it is a view of another array
-    (numpy and CuPy point every view at the array that owns the memory); on the simulated device, the
-    host array underneath."""
+    """The array whose memory ``data`` looks at: ``data`` itself unless it is a view of another array;
+    on the simulated device, the host array underneath. A plain view points at the owner, but a strided
+    view (``as_strided``, ``sliding_window_view``: the diagonal, ``unfold``) points at a holder object
+    whose own ``base`` leads on to it, so the chain is followed to its end."""
     if data.__class__ is simulated.SimArray:
         data = data._a
-    base = data.base
-    return base if base is not None and base.__class__ is data.__class__ else data
+    owner, base = data, data.base
+    while base is not None:
+        if base.__class__ is data.__class__:
+            owner = base
+        base = getattr(base, "base", None)
+    return owner
 
 
 def is_view(data):

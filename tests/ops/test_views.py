@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import gradviz as gv
-from gradviz.errors import ShapeError
+from gradviz.errors import GraphError, ShapeError
 from tests.oracle import check, check_refused_like_torch
 
 rng = np.random.default_rng(0)
@@ -122,3 +122,17 @@ def test_bad_arguments_are_refused_as_pytorch_refuses_them():
         (TypeError, lambda: gv.ones(4).tensor_split(1.5)),
         r"tensor_split\(\): argument 'sections' must be int, not float",
     )
+
+
+@pytest.mark.parametrize(
+    "view", [lambda t: t.diagonal(), lambda t: t.unfold(0, 2, 1), lambda t: t.diagonal(1).unsqueeze(0)]
+)
+def test_a_write_through_a_view_is_seen_by_a_backward_that_saved_the_input(view, device):
+    """The views are strided views, whose ``base`` is a holder object: the write must still reach the
+    buffer's owner, else the backward would use the new values (a silently wrong gradient)."""
+    weight = gv.ones(3, 3, requires_grad=True, device=device)
+    x = gv.ones(3, 3, device=device)
+    product = weight * x  # saves x for weight's gradient
+    view(x).fill_(5.0)
+    with pytest.raises(GraphError, match="modified by an in-place operation"):
+        product.sum().backward()
