@@ -87,4 +87,4 @@ def broadcast_to(input, size):  # noqa: A002 - PyTorch's argument names
     return expand(input, size)
 
 
-METHODS = {"expand": expand, "expand_as": expand_as, "sum_to_size": sum_to_size}
+METHODS = {"expand": expand, "expand_as": expand_as, "broadcast_to": expand, "sum_to_size": sum_to_size}

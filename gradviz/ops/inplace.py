@@ -386,6 +386,26 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     return _random_fill(self, "normal_", lambda r, shape: r.normal(mean, std, shape), generator)
 
 
+def exponential_(self, lambd=1.0, *, generator=None):
+    """Exponential with rate ``lambd`` (mean 1 / lambd)."""
+    if lambd <= 0:
+        raise RuntimeError(f"exponential_: expects lambd > 0.0, but got lambd={lambd}")
+    return _random_fill(self, "exponential_", lambda r, shape: r.exponential(1 / lambd, shape), generator)
+
+
+def random_(self, from_=0, to=None, *, generator=None):
+    """Integers drawn uniformly from ``[from, to)`` (``random_(to)``: from 0), written in the tensor's
+    dtype; PyTorch's default range (the whole mantissa or integer range) is narrowed to [0, 2**24)."""
+    if to is None:
+        from_, to = (0, 2**24) if from_ == 0 else (0, from_)
+    if from_ >= to:
+        raise RuntimeError(f"random_: expects from < to, but got from={from_} >= to={to}")
+    self._check_inplace("random_")
+    draws = rng(generator).integers(from_, to, self._data.shape)
+    self._data[...] = backend.to_device(draws.astype(self._data.dtype), self.device)
+    return self
+
+
 def _new_view(self, op, view):
     """``self`` reads its buffer through ``view`` (another shape, the same memory), as PyTorch's ``t_``
     and ``unsqueeze_`` change a tensor's shape and strides in place."""
@@ -499,6 +519,8 @@ METHODS = {
     "masked_fill_": masked_fill_,
     "uniform_": uniform_,
     "normal_": normal_,
+    "exponential_": exponential_,
+    "random_": random_,
     "__iadd__": _augmented(add_, add),
     "__isub__": _augmented(sub_, sub),
     "__imul__": _augmented(mul_, mul),

@@ -230,4 +230,5 @@ METHODS = {
     "relu_": in_place("relu_", Relu),
     "sigmoid_": in_place("sigmoid_", Sigmoid),
     "tanh_": in_place("tanh_", Tanh),
+    "hardshrink": hardshrink,
 }

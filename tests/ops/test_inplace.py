@@ -170,3 +170,19 @@ def test_random_fills_keep_dtype_device_and_follow_the_seed(dtype, device):
     normal = host(x)
     assert abs(normal.mean() - 1.0) < 0.05 and abs(normal.std() - 0.5) < 0.05
     np.testing.assert_array_equal(host(x.normal_(1.0, 0.5, generator=gv.Generator(7))), normal)
+    exponential = host(x.exponential_(2.0, generator=gv.Generator(1)))
+    assert exponential.min() >= 0 and abs(exponential.mean() - 0.5) < 0.05
+
+
+@pytest.mark.parametrize("dtype", [gv.float32, gv.int64])
+def test_random_integers_fill_the_range_asked_for(dtype, device):
+    x = gv.zeros(3000, dtype=dtype, device=device)
+    assert x.random_(3, 7, generator=gv.Generator(2)) is x and x.dtype == dtype
+    assert sorted(set(host(x).tolist())) == [3, 4, 5, 6]
+    assert sorted(set(host(x.random_(2)).tolist())) == [0, 1]
+    with pytest.raises(RuntimeError, match="random_: expects from < to"):
+        x.random_(5, 5)
+    with pytest.raises(RuntimeError):
+        torch.zeros(3).random_(5, 5)
+    with pytest.raises(RuntimeError, match="exponential_: expects lambd > 0.0"):
+        gv.zeros(3).exponential_(0.0)

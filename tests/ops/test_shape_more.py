@@ -265,3 +265,10 @@ def test_stride_in_elements_matches_pytorch(name, device):
     assert got.stride() == expected.stride()
     if expected.dim():
         assert got.stride(-1) == expected.stride(-1) and got.stride(0) == expected.stride(0)
+
+
+def test_broadcast_to_and_hardshrink_are_methods_too():
+    for lib in (gv, torch):
+        x = lib.tensor([-1.0, 0.2, 2.0])
+        assert tuple(x.broadcast_to((2, 3)).shape) == tuple(x.broadcast_to(2, 3).shape) == (2, 3)
+        assert x.hardshrink(0.5).tolist() == [-1.0, 0.0, 2.0]
