@@ -1,10 +1,14 @@
-"""Special functions numpy lacks: ``erf`` (for exact GELU) and ``erfc``.
+"""Special functions numpy lacks: ``erf`` (for exact GELU), ``erfc`` and ``erfinv``.
 
 On CuPy, ``cupyx.scipy.special.erf``; elsewhere W. J. Cody's rational Chebyshev approximations
 (Math. Comp. 23, 1969, as in SPECFUN's CALERF), accurate to about 1e-16 in float64: a rational function
 of x² for |x| <= 0.5, and erfc(|x|) = exp(-x²)·R(|x|) beyond, with exp(-x²) split in two factors so
-that rounding x² does not cost relative accuracy in the tail.
+that rounding x² does not cost relative accuracy in the tail. ``erfinv`` starts from Winitzki's closed
+form (relative error about 2e-3) and refines it by Newton steps on erf, or on erfc in the tails, where
+1 − |y| is exact.
 """
+
+import math
 
 from . import array_module
 
@@ -120,3 +124,28 @@ def erfc(x):
     small, part = _parts(x)
     xp = array_module(x)
     return xp.where(small, 1 - part, xp.where(x < 0, 2 - part, part))
+
+
+_WINITZKI = 0.147
+_NEWTON_STEPS = 4  # from Winitzki's 2e-3: 4e-6, 2e-11, then float64's last bits
+
+
+def erfinv(y):
+    """The inverse of erf on [-1, 1]: ±inf at ±1, NaN beyond."""
+    done = _on_cupy_or_widened("erfinv", y)
+    if done is not None:
+        return done
+    xp = array_module(y)
+    a = xp.abs(y)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        log_term = xp.log((1 - a) * (1 + a))
+        first = 2 / (math.pi * _WINITZKI) + log_term / 2
+        x = xp.sqrt(xp.sqrt(first * first - log_term / _WINITZKI) - first)
+        tail = a > 0.5
+        complement = 1 - a  # exact for a in [0.5, 1]
+        for _ in range(_NEWTON_STEPS):
+            slope = (2 / math.sqrt(math.pi)) * xp.exp(-x * x)
+            residual = xp.where(tail, complement - erfc(x), erf(x) - a)  # both fall as x grows
+            x = x - residual / slope
+        x = xp.where(a == 1, xp.inf, xp.where(a > 1, xp.nan, x))
+        return xp.where(y < 0, -x, x)

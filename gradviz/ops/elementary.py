@@ -1,6 +1,7 @@
 """More elementary functions: log1p, expm1, log2, log10, exp2, square, reciprocal, rsqrt, tan, sinh,
 cosh, the inverse trigonometric and hyperbolic functions (asin, acos, atan, asinh, acosh, atanh, with
-numpy's arc- names as aliases), sinc, logit, deg2rad, rad2deg, erfc and atan2.
+numpy's arc- names as aliases), sinc, logit, deg2rad, rad2deg, erfc, erfinv, the gamma family (lgamma,
+digamma, polygamma) and atan2.
 
 Like ``unary``'s exp and log, the float-only ones compute integer and bool inputs in the default dtype, as
 PyTorch does; ``square`` is ``x ** 2`` (PyTorch's ``pow``), so it keeps an integer dtype and makes bool
@@ -11,7 +12,7 @@ import math
 
 from ..autograd.function import Function
 from ..autograd.tensor import wrap
-from ..backend import array_module, special
+from ..backend import array_module, gamma, special
 from .arithmetic import Pow
 from .broadcast import sum_to
 from .promotion import promote, to_floating
@@ -47,6 +48,10 @@ __all__ = [
     "deg2rad",
     "rad2deg",
     "erfc",
+    "erfinv",
+    "lgamma",
+    "digamma",
+    "polygamma",
     "atan2",
     "arctan2",
 ]
@@ -115,6 +120,44 @@ Rad2deg, rad2deg = _elementwise(
 Erfc, erfc = _elementwise(
     "erfc", lambda xp, x: special.erfc(x), lambda grad, x: grad * (-_TWO_OVER_SQRT_PI * exp(-x * x))
 )
+
+
+Erfinv, erfinv = _elementwise(
+    "erfinv",
+    lambda xp, x: special.erfinv(x),
+    lambda grad, out: grad * (math.sqrt(math.pi) / 2) * exp(out * out),
+    "output",
+)
+
+
+class Polygamma(Function):
+    """ψ⁽ⁿ⁾(x), the n-th derivative of the digamma function; its own derivative is ψ⁽ⁿ⁺¹⁾ (so lgamma's
+    and digamma's gradients are polygammas too, differentiable to any order)."""
+
+    @staticmethod
+    def forward(ctx, x, n):
+        x = x if x.dtype.kind == "f" else to_floating(x)
+        ctx.n = n
+        ctx.save_for_backward(x)
+        return gamma.polygamma(n, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * Polygamma.apply(x, ctx.n + 1), None
+
+
+Lgamma, lgamma = _elementwise("lgamma", lambda xp, x: gamma.lgamma(x), lambda grad, x: grad * digamma(x))
+
+
+def digamma(input):  # noqa: A002
+    return Polygamma.apply(input, 0)
+
+
+def polygamma(n, input):  # noqa: A002 - PyTorch's argument order
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"polygamma: n must be a non-negative int, got {n!r}")
+    return Polygamma.apply(input, n)
 
 
 def _sinc(xp, x):
@@ -189,4 +232,6 @@ def atan2(input, other):  # noqa: A002
 
 arctan2 = atan2
 
-METHODS = {name: globals()[name] for name in __all__}
+METHODS = {name: globals()[name] for name in __all__ if name != "polygamma"} | {
+    "polygamma": lambda self, n: polygamma(n, self)
+}

@@ -43,12 +43,15 @@ from .elementary import (
     Cosh,
     Deg2rad,
     Erfc,
+    Erfinv,
     Exp2,
     Expm1,
+    Lgamma,
     Log1p,
     Log2,
     Log10,
     Logit,
+    Polygamma,
     Rad2deg,
     Reciprocal,
     Rsqrt,
@@ -308,6 +311,11 @@ def logit_(self, eps=None):
     return _rewrite(self, "logit_", Logit, eps)
 
 
+def polygamma_(self, n):
+    self._check_inplace("polygamma_")
+    return _rewrite(self, "polygamma_", Polygamma, n)
+
+
 def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
     self._check_inplace("clamp_")
     if min is None and max is None:
@@ -473,6 +481,10 @@ METHODS = {
     "cosh_": in_place("cosh_", Cosh, ufunc="cosh"),
     "erf_": in_place("erf_", Erf),
     "erfc_": in_place("erfc_", Erfc),
+    "erfinv_": in_place("erfinv_", Erfinv),
+    "lgamma_": in_place("lgamma_", Lgamma),
+    "digamma_": in_place("digamma_", Polygamma, 0),
+    "polygamma_": polygamma_,
     "exp2_": in_place("exp2_", Exp2, ufunc="exp2"),
     **{
         f"{prefix}{name}_": in_place(f"{prefix}{name}_", function, ufunc=f"arc{name}")
