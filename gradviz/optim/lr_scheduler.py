@@ -30,6 +30,7 @@ __all__ = [
     "CosineAnnealingWarmRestarts",
     "LambdaLR",
     "OneCycleLR",
+    "CyclicLR",
     "ReduceLROnPlateau",
     "ChainedScheduler",
     "SequentialLR",
@@ -365,7 +366,30 @@ def _anneal_linear(start, end, pct):
 _ANNEALING = {"cos": _anneal_cos, "linear": _anneal_linear}
 
 
-class OneCycleLR(LRScheduler):
+class _CyclesMomentum:
+    """For the schedules that move the momentum (SGD's ``momentum``, Adam's β1) against the rate."""
+
+    def _init_momentum(self, optimizer, base_momentum, max_momentum, last_epoch):
+        if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+        self.use_beta1 = "betas" in optimizer.defaults
+        if last_epoch != -1:
+            return
+        highs = _per_group("max_momentum", optimizer, max_momentum)
+        lows = _per_group("base_momentum", optimizer, base_momentum)
+        for group, high, low in zip(optimizer.param_groups, highs, lows, strict=True):
+            self._set_momentum(group, high)
+            group["max_momentum"] = high
+            group["base_momentum"] = low
+
+    def _set_momentum(self, group, value):
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+
+class OneCycleLR(_CyclesMomentum, LRScheduler):
     """The 1cycle policy: warm the rate up from max_lr/div_factor to max_lr over the first ``pct_start`` of
     ``total_steps``, then anneal it down to max_lr/(div_factor·final_div_factor); the momentum (SGD's
     ``momentum`` or Adam's β1) moves the opposite way between ``max_momentum`` and ``base_momentum``.
@@ -413,25 +437,6 @@ class OneCycleLR(LRScheduler):
             self._init_momentum(optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
 
-    def _init_momentum(self, optimizer, base_momentum, max_momentum, last_epoch):
-        if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-        self.use_beta1 = "betas" in optimizer.defaults
-        if last_epoch != -1:
-            return
-        highs = _per_group("max_momentum", optimizer, max_momentum)
-        lows = _per_group("base_momentum", optimizer, base_momentum)
-        for group, high, low in zip(optimizer.param_groups, highs, lows, strict=True):
-            self._set_momentum(group, high)
-            group["max_momentum"] = high
-            group["base_momentum"] = low
-
-    def _set_momentum(self, group, value):
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
-
     def get_lr(self):
         step = self.last_epoch
         if step > self.total_steps:
@@ -456,6 +461,76 @@ class OneCycleLR(LRScheduler):
             if step <= phase["end_step"] or phase is self._schedule_phases[-1]:
                 return phase, (step - start) / (phase["end_step"] - start)
             start = phase["end_step"]
+
+
+class CyclicLR(_CyclesMomentum, LRScheduler):
+    """The rate goes up from ``base_lr`` to ``max_lr`` over ``step_size_up`` steps and back down over
+    ``step_size_down``, again and again (Smith's cyclical rates; the momentum the other way); the
+    height is kept (``'triangular'``), halved every cycle (``'triangular2'``), or scaled by
+    ``gamma**step`` (``'exp_range'``), or by your ``scale_fn``. Step it once per batch."""
+
+    _SCALES = {
+        "triangular": (lambda x: 1.0, "cycle"),
+        "triangular2": (lambda x: 1 / (2.0 ** (x - 1)), "cycle"),
+    }
+
+    def __init__(
+        self,
+        optimizer,
+        base_lr,
+        max_lr,
+        step_size_up=2000,
+        step_size_down=None,
+        mode="triangular",
+        gamma=1.0,
+        scale_fn=None,
+        scale_mode="cycle",
+        cycle_momentum=True,
+        base_momentum=0.8,
+        max_momentum=0.9,
+        last_epoch=-1,
+    ):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for group, lr in zip(optimizer.param_groups, base_lrs, strict=True):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size, self.step_ratio = up + down, up / (up + down)
+        if scale_fn is None:
+            if mode not in ("triangular", "triangular2", "exp_range"):
+                raise ValueError(
+                    f"CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range', got {mode!r}"
+                )
+            self.scale_fn, self.scale_mode = self._SCALES.get(mode, (lambda x: gamma**x, "iterations"))
+        else:
+            self.scale_fn, self.scale_mode = scale_fn, scale_mode
+        self.mode, self.gamma = mode, gamma
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self._init_momentum(optimizer, base_momentum, max_momentum, last_epoch)
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def get_lr(self):
+        t = self.last_epoch
+        cycle = math.floor(1 + t / self.total_size)
+        x = 1.0 + t / self.total_size - cycle
+        height = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else t)
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+                self._set_momentum(group, high - (high - low) * height * scale)
+        return [low + (high - low) * height * scale for low, high in zip(self.base_lrs, self.max_lrs)]
+
+    def state_dict(self):
+        """Without ``scale_fn`` when it is a plain function or lambda, as PyTorch."""
+        return {k: v for k, v in super().state_dict().items() if k != "scale_fn"}
 
 
 def _total_steps(total_steps, epochs, steps_per_epoch):

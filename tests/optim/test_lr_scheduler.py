@@ -58,6 +58,13 @@ SCHEDULES = {
     "OneCycleLR-no-momentum": lambda lib, opt: lib.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=0.5, total_steps=STEPS, cycle_momentum=False
     ),
+    "CyclicLR": lambda lib, opt: lib.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=7),
+    "CyclicLR-triangular2-uneven": lambda lib, opt: lib.optim.lr_scheduler.CyclicLR(
+        opt, [0.01, 0.02], 0.1, step_size_up=5, step_size_down=12, mode="triangular2", base_momentum=0.7
+    ),
+    "CyclicLR-exp_range": lambda lib, opt: lib.optim.lr_scheduler.CyclicLR(
+        opt, 0.01, 0.1, step_size_up=4, mode="exp_range", gamma=0.97, cycle_momentum=False
+    ),
     "MultiStepLR": lambda lib, opt: lib.optim.lr_scheduler.MultiStepLR(opt, [10, 30, 30, 70], gamma=0.5),
     "ConstantLR": lambda lib, opt: lib.optim.lr_scheduler.ConstantLR(opt, factor=0.25, total_iters=12),
     "LinearLR": lambda lib, opt: lib.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=20),
