@@ -23,6 +23,7 @@ from ..ops.embedding_loss import (
 )
 from ..ops.linear import bilinear, linear
 from ..ops.loss import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
+from ..ops.margin_losses import multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss
 from ..ops.more_activations import (
     celu,
     celu_,
@@ -50,7 +51,7 @@ from ..ops.more_activations import (
     threshold,
     threshold_,
 )
-from ..ops.normalization import batch_norm, layer_norm, rms_norm
+from ..ops.normalization import batch_norm, layer_norm, local_response_norm, rms_norm
 from ..ops.padding import pad
 from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..ops.resampling import (
@@ -62,6 +63,7 @@ from ..ops.resampling import (
     pixel_shuffle,
     pixel_unshuffle,
 )
+from ..ops.sampling import gumbel_softmax
 from ..ops.spatial import (
     adaptive_avg_pool1d,
     adaptive_max_pool1d,
@@ -71,6 +73,8 @@ from ..ops.spatial import (
     conv_transpose1d,
     conv_transpose2d,
     fold,
+    lp_pool1d,
+    lp_pool2d,
     max_pool1d,
     unfold,
 )
@@ -107,8 +111,9 @@ __all__ = [
     "gaussian_nll_loss",
     "gelu",
     "glu",
-    "hardshrink",
     "group_norm",
+    "gumbel_softmax",
+    "hardshrink",
     "hardsigmoid",
     "hardswish",
     "hardtanh",
@@ -123,13 +128,19 @@ __all__ = [
     "leaky_relu",
     "leaky_relu_",
     "linear",
+    "local_response_norm",
     "log_softmax",
     "logsigmoid",
+    "lp_pool1d",
+    "lp_pool2d",
     "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
     "mish",
     "mse_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
     "nll_loss",
     "normalize",
     "one_hot",
@@ -153,8 +164,8 @@ __all__ = [
     "soft_margin_loss",
     "softmax",
     "softmin",
-    "softshrink",
     "softplus",
+    "softshrink",
     "softsign",
     "tanh",
     "tanhshrink",

@@ -15,7 +15,7 @@ from ..backend import array_module
 from ..dtypes import float16, float32
 from ..errors import DtypeError, ShapeError
 
-__all__ = ["layer_norm", "rms_norm", "batch_norm"]
+__all__ = ["layer_norm", "rms_norm", "batch_norm", "local_response_norm"]
 
 
 def _standardize(ctx, x, dims, eps):
@@ -193,3 +193,19 @@ def batch_norm(
 
 
 METHODS = {}
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):  # noqa: A002
+    """AlexNet's normalisation across channels: each value divided by
+    (k + alpha / size · Σ x² over the ``size`` neighbouring channels)^beta (zeros past the edges)."""
+    if input.ndim < 3:
+        raise ShapeError(
+            f"local_response_norm: expects an input (N, C, *) of 3 or more dims, got {tuple(input.shape)}"
+        )
+    from .padding import pad  # padding builds on the shape ops this module's callers use
+
+    squares = (input * input).unsqueeze(1)  # (N, 1, C, *): the channels as a dim to slide along
+    before, after = size // 2, (size - 1) // 2
+    padded = pad(squares, (0, 0) * (input.ndim - 2) + (before, after))
+    windows = padded.unfold(2, size, 1).mean(-1).squeeze(1)
+    return input / (windows * alpha + k) ** beta

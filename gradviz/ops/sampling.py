@@ -19,8 +19,9 @@ from ..backend import array_module
 from ..dtypes import as_dtype, get_default_dtype
 from ..errors import DeviceError, DtypeError, ShapeError
 from ..random import checked_rng, rng
+from .activation import softmax
 
-__all__ = ["normal", "bernoulli", "multinomial"]
+__all__ = ["normal", "bernoulli", "multinomial", "gumbel_softmax"]
 
 
 def _zero_grads(ctx, grad):
@@ -243,3 +244,22 @@ METHODS = {
     "bernoulli_": bernoulli_,
     "multinomial": multinomial_method,
 }
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1, *, generator=None):
+    """A differentiable sample from the categorical distribution of ``logits``: softmax((logits + g) /
+    tau) with Gumbel noise g = −log(E), E exponential (drawn from gradviz's generator). ``hard`` returns
+    the one-hot of its argmax, with the soft sample's gradient (the straight-through estimator)."""
+    _floating("gumbel_softmax", logits)
+    draws = backend.to_device(rng(generator).exponential(1.0, logits.shape), logits.device)
+    noise = wrap(-array_module(draws).log(draws).astype(logits._data.dtype))
+    soft = softmax((logits + noise) / tau, dim)
+    if not hard:
+        return soft
+    data = soft._data
+    xp = array_module(data)
+    axis = dim % data.ndim
+    index = xp.expand_dims(data.argmax(axis=axis), axis)
+    positions = xp.arange(data.shape[axis]).reshape([-1 if d == axis else 1 for d in range(data.ndim)])
+    one_hot = (positions == index).astype(data.dtype)
+    return wrap(one_hot) - soft.detach() + soft

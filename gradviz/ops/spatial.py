@@ -12,6 +12,9 @@ from ..backend import array_module
 from ..errors import ShapeError
 from .conv import ConvInputGrad, check_bias_and_dtypes, check_groups, check_ranks, conv2d, grouped
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .rounding import sign
+from .unary import abs as magnitude
+from .unary import relu
 from .windows import col2im, im2col, pair, windows
 
 __all__ = [
@@ -25,6 +28,8 @@ __all__ = [
     "fold",
     "conv_transpose2d",
     "conv_transpose1d",
+    "lp_pool1d",
+    "lp_pool2d",
 ]
 
 
@@ -282,6 +287,25 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
         (1, dilation),
     )
     return out.squeeze(-2)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: A002
+    """The ``norm_type``-norm of each window: (Σ xᵖ)^(1/p), as PyTorch computes it (from the window
+    average of xᵖ, times the window size)."""
+    kernel = pair(kernel_size, "kernel_size", "lp_pool2d")
+    mean = avg_pool2d(input**norm_type, kernel, stride, 0, ceil_mode)
+    return _lp_root(mean, norm_type, kernel[0] * kernel[1])
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: A002
+    size = single(kernel_size, "kernel_size", "lp_pool1d")
+    mean = avg_pool1d(input**norm_type, size, stride, 0, ceil_mode)
+    return _lp_root(mean, norm_type, size)
+
+
+def _lp_root(mean, norm_type, count):
+    """(count · mean)^(1/p), with PyTorch's sign · relu(|·|) guard before the root."""
+    return (sign(mean) * relu(magnitude(mean)) * count) ** (1.0 / norm_type)
 
 
 METHODS = {}

@@ -32,7 +32,9 @@ NUMBER_FIRST = frozenset(
 
 
 # the names a first parameter that must be one tensor goes by (not ``tensors`` or ``equation``)
-TENSOR_PARAMETERS = frozenset({"input", "tensor", "x", "y", "a", "A", "input1", "x1", "query", "anchor"})
+TENSOR_PARAMETERS = frozenset(
+    {"input", "tensor", "x", "y", "a", "A", "logits", "input1", "x1", "query", "anchor"}
+)
 
 
 def tensor_first(name, function):

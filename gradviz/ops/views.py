@@ -71,10 +71,10 @@ class SlidingWindows(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return WindowSum.apply(grad, ctx.shape, *ctx.window), None, None, None
+        return UnfoldBackward.apply(grad, ctx.shape, *ctx.window), None, None, None
 
 
-class WindowSum(Function):
+class UnfoldBackward(Function):
     """Each window added back where it came from (overlaps accumulate): the adjoint of
     :class:`SlidingWindows`, one strided add per position in the window."""
 

@@ -225,6 +225,7 @@ RULES = {
     "diagonal": "grad_x = zeros of x's shape with grad written on the diagonal it was read from",
     "diagonal_embed": "grad_values = the diagonal of grad (the adjoint of diagonal)",
     "unfold": "grad_x = every window's grad added back onto the elements it covered (overlaps sum)",
+    "unfold_backward": "grad_windows = the windows of grad (the adjoint of adding them back: unfold)",
     # scans and order statistics
     "cummax": "grad_x = each running maximum's grad added at the position it was taken from",
     "cummin": "grad_x = each running minimum's grad added at the position it was taken from",

@@ -128,3 +128,31 @@ class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     def forward(self, input):  # noqa: A002
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class LPPool2d(Module):
+    """The ``norm_type``-norm of each window (``norm_type`` 1: the sum; large: towards the max)."""
+
+    function = staticmethod(F.lp_pool2d)
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = (
+            norm_type,
+            kernel_size,
+            stride,
+            ceil_mode,
+        )
+
+    def forward(self, input):  # noqa: A002
+        return self.function(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self):
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(LPPool2d):
+    function = staticmethod(F.lp_pool1d)
