@@ -1,4 +1,4 @@
-"""Sorting along a dim: sort, argsort, msort, topk, kthvalue, median, unique.
+"""Sorting along a dim: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, unique.
 
 ``sort``, ``topk``, ``kthvalue`` and ``median(x, dim)`` are one ``Function`` family: a stable sort
 gives the order of the elements along ``dim``, each op keeps the part of it it returns (all of it, the
@@ -22,13 +22,14 @@ from .indexing import IndexPutAdd, _along_dim_key
 from .reduction import Max, remember_reduction
 from .shape import unsqueeze
 
-__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "unique"]
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique"]
 
 sort_result = namedtuple("sort", ["values", "indices"])
 topk_result = namedtuple("topk", ["values", "indices"])
 median_result = namedtuple("median", ["values", "indices"])
 kthvalue_result = namedtuple("kthvalue", ["values", "indices"])
 nanmedian_result = namedtuple("nanmedian", ["values", "indices"])
+mode_result = namedtuple("mode", ["values", "indices"])
 
 
 def _order(xp, x, dim, descending):
@@ -102,6 +103,27 @@ class NanmedianDim(Sort):
     def select(xp, x, order, dim, k):
         present = (x == x).sum(axis=dim, keepdims=True)
         return xp.take_along_axis(order, xp.maximum(present - 1, 0) // 2, axis=dim)
+
+
+class Mode(Sort):
+    """The most frequent value of each slice (the smallest among equally frequent ones) and the
+    position of its last occurrence, as PyTorch: in sorted order the runs of equal values are found,
+    and the end of the first longest run is kept (the stable sort puts the last occurrence there)."""
+
+    @staticmethod
+    def select(xp, x, order, dim, k):
+        ordered = xp.take_along_axis(x, order, axis=dim)
+        size = x.shape[dim]
+        lead = (slice(None),) * dim
+        changes = ordered[(*lead, slice(1, None))] != ordered[(*lead, slice(None, -1))]
+        edge = xp.ones(changes.shape[:dim] + (1,) + changes.shape[dim + 1 :], dtype=bool)
+        starts = xp.concatenate([edge, changes], axis=dim)
+        ends = xp.concatenate([changes, edge], axis=dim)
+        positions = xp.arange(size).reshape([-1 if d == dim else 1 for d in range(x.ndim)])
+        run_start = xp.maximum.accumulate(xp.where(starts, positions, 0), axis=dim)
+        lengths = xp.where(ends, positions - run_start + 1, 0)
+        end = xp.expand_dims(lengths.argmax(axis=dim), dim)
+        return xp.take_along_axis(order, end, axis=dim)
 
 
 class Median(Max):
@@ -219,6 +241,11 @@ def nanmedian(input, dim=None, keepdim=False):  # noqa: A002
             return median(input)
         return _along(NanmedianDim, flat, 0, False, None, False, "nanmedian")[0]
     return nanmedian_result(*_along(NanmedianDim, input, dim, False, None, keepdim, "nanmedian"))
+
+
+def mode(input, dim=-1, keepdim=False):  # noqa: A002
+    """``(values, indices)``: the most frequent value along ``dim`` and where it last occurs."""
+    return mode_result(*_along(Mode, input, dim, False, None, keepdim, "mode"))
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002

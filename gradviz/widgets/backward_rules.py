@@ -232,6 +232,7 @@ RULES = {
     "logcumsumexp": "grad_x_j = exp(x_j) · Σ_{i ≥ j} grad_i · exp(-out_i), computed in log space",
     "kthvalue": "grad_x = grad at the position of the k-th smallest value, 0 elsewhere",
     "nanmedian": "grad_x = grad at the position of the median of the non-NaN values, 0 elsewhere",
+    "mode": "grad_x = grad at the last position of the most frequent value, 0 elsewhere",
     # linear algebra
     "inv": "grad_A = -A⁻ᵀ @ grad @ A⁻ᵀ",
     "det": "grad_A = grad · det(A) · A⁻ᵀ",

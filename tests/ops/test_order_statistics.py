@@ -145,3 +145,21 @@ def test_bad_arguments_are_refused_as_pytorch_refuses_them():
             (error, lambda call=call: eval(call, vars(gv))),
             message,
         )
+
+
+@pytest.mark.parametrize("dim, keepdim", [(1, False), (0, True), (-1, False)])
+def test_mode_matches_pytorch_values_indices_and_gradients(dim, keepdim, device):
+    draws = np.random.default_rng(4)
+    for _ in range(20):  # small integers: many ties, where the smallest value and last position count
+        x = draws.integers(0, 4, (3, 6)).astype(float)
+        mine = gv.mode(gv.tensor(x, device=device), dim, keepdim)
+        expected = torch.mode(torch.tensor(x), dim, keepdim)
+        assert host(mine.values).tolist() == expected.values.tolist()
+        assert mine.indices.tolist() == expected.indices.tolist()
+    check(
+        lambda t: t.mode(dim, keepdim).values,
+        lambda t: t.mode(dim, keepdim).values,
+        x,
+        device=device,
+        gradcheck=False,  # finite differences split the ties
+    )
