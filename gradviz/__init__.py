@@ -4,7 +4,7 @@ A NumPy/CuPy tensor library with reverse-mode autograd that reports every forwar
 PyTorch-shaped nn/optim/data layer, a recorder and Jupyter widgets. Names follow PyTorch.
 """
 
-from . import autograd, data, linalg, metrics, nn, ops, optim, trace
+from . import autograd, data, linalg, metrics, nn, ops, optim, special, trace
 from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import inference_mode, is_inference_mode_enabled
 from .autograd.printing import get_printoptions, set_printoptions

@@ -5,7 +5,7 @@ On CuPy, ``cupyx.scipy.special.erf``; elsewhere W. J. Cody's rational Chebyshev 
 of x² for |x| <= 0.5, and erfc(|x|) = exp(-x²)·R(|x|) beyond, with exp(-x²) split in two factors so
 that rounding x² does not cost relative accuracy in the tail. ``erfinv`` starts from Winitzki's closed
 form (relative error about 2e-3) and refines it by Newton steps on erf, or on erfc in the tails, where
-1 − |y| is exact.
+1 − |y| is exact (there in log space: log erfc is nearly a parabola, so it converges from any start).
 """
 
 import math
@@ -137,15 +137,35 @@ def erfinv(y):
         return done
     xp = array_module(y)
     a = xp.abs(y)
+    x = _inverse(xp, a, 1 - a)  # 1 - a is exact where the tail needs it (a >= 0.5)
+    return xp.where(y < 0, -x, x)
+
+
+def erfcinv(c):
+    """The inverse of erfc on [0, 2] (+inf at 0, -inf at 2), accurate for a tiny ``c``, where
+    ``erfinv(1 - c)`` would lose it in ``1 - c``."""
+    done = _on_cupy_or_widened("erfcinv", c)
+    if done is not None:
+        return done
+    xp = array_module(c)
+    upper = c > 1
+    small = xp.where(upper, 2 - c, c)  # erfcinv(c) = -erfcinv(2 - c); 2 - c is exact for c in [1, 2]
+    x = _inverse(xp, 1 - small, small)
+    return xp.where(upper, -x, x)
+
+
+def _inverse(xp, a, c):
+    """x >= 0 with erf(x) = a and erfc(x) = c (= 1 - a, given exactly by the caller in the tail)."""
     with xp.errstate(divide="ignore", invalid="ignore"):
-        log_term = xp.log((1 - a) * (1 + a))
+        log_term = xp.log(c * (2 - c))
         first = 2 / (math.pi * _WINITZKI) + log_term / 2
         x = xp.sqrt(xp.sqrt(first * first - log_term / _WINITZKI) - first)
-        tail = a > 0.5
-        complement = 1 - a  # exact for a in [0.5, 1]
+        tail = c < 0.5
+        log_c = xp.log(xp.where(tail, c, 1.0))
         for _ in range(_NEWTON_STEPS):
-            slope = (2 / math.sqrt(math.pi)) * xp.exp(-x * x)
-            residual = xp.where(tail, complement - erfc(x), erf(x) - a)  # both fall as x grows
-            x = x - residual / slope
-        x = xp.where(a == 1, xp.inf, xp.where(a > 1, xp.nan, x))
-        return xp.where(y < 0, -x, x)
+            density = (2 / math.sqrt(math.pi)) * xp.exp(-x * x)
+            # in the tail, Newton on log erfc (nearly a parabola in x, so a few steps suffice even at
+            # c = 1e-300): residual / slope = (log c − log erfc(x)) · erfc(x) / density
+            tail_step = (log_c - xp.log(erfc(x))) * erfc(x) / density
+            x = x - xp.where(tail, tail_step, (erf(x) - a) / density)
+        return xp.where(c == 0, xp.inf, xp.where((c < 0) | (c > 1), xp.nan, x))

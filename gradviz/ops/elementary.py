@@ -49,6 +49,7 @@ __all__ = [
     "rad2deg",
     "erfc",
     "erfinv",
+    "ndtri",
     "lgamma",
     "digamma",
     "polygamma",
@@ -127,6 +128,19 @@ Erfinv, erfinv = _elementwise(
     lambda xp, x: special.erfinv(x),
     lambda grad, out: grad * (math.sqrt(math.pi) / 2) * exp(out * out),
     "output",
+)
+
+
+def _ndtri(xp, p):
+    """Φ⁻¹(p) as −√2·erfcinv(2p), or √2·erfcinv(2(1 − p)) above ½ (1 − p is exact there): accurate
+    for a tiny p, where √2·erfinv(2p − 1) would lose it in 2p − 1."""
+    upper = p > 0.5
+    x = special.erfcinv(xp.where(upper, 2 * (1 - p), 2 * p)) * math.sqrt(2)
+    return xp.where(upper, x, -x)
+
+
+Ndtri, ndtri = _elementwise(
+    "ndtri", _ndtri, lambda grad, out: grad * math.sqrt(2 * math.pi) * exp(out * out * 0.5), "output"
 )
 
 

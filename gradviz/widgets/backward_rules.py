@@ -208,6 +208,7 @@ RULES = {
     "erfc": "grad_x = -grad · 2/√π · exp(-x²)",
     "erfinv": "grad_x = grad · √π/2 · exp(erfinv(x)²) (the inverse's slope is 1 / erf's)",
     "lgamma": "grad_x = grad · digamma(x)",
+    "ndtri": "grad_p = grad · √(2π) · exp(x²/2), x the quantile (1 / the normal density there)",
     "polygamma": "grad_x = grad · polygamma(n + 1, x) (digamma is n = 0)",
     "sinc": "grad_x = grad · (cos(πx) - sinc(x)) / x, 0 at x = 0",
     "logit": "grad_x = grad / (x·(1 - x)), 0 outside [eps, 1 - eps] when eps is given",
