@@ -4,7 +4,7 @@ from ..ops.activation import gelu, leaky_relu, log_softmax, logsigmoid, softmax,
 from ..ops.attention import scaled_dot_product_attention
 from ..ops.conv import conv2d
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance, pdist
-from ..ops.dropout import dropout
+from ..ops.dropout import alpha_dropout, dropout, feature_alpha_dropout
 from ..ops.elementwise_loss import (
     binary_cross_entropy,
     gaussian_nll_loss,
@@ -86,6 +86,7 @@ __all__ = [
     "adaptive_avg_pool2d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "alpha_dropout",
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
@@ -107,6 +108,7 @@ __all__ = [
     "elu",
     "elu_",
     "embedding",
+    "feature_alpha_dropout",
     "fold",
     "gaussian_nll_loss",
     "gelu",

@@ -108,3 +108,28 @@ def test_bad_targets_are_refused_as_pytorch_refuses_them():
         (ValueError, lambda: gv.nn.MultiMarginLoss(p=3)),
         "MultiMarginLoss: only p == 1 and p == 2 are supported",
     )
+
+
+@pytest.mark.parametrize("p", [0.2, 0.6])
+def test_alpha_dropout_uses_pytorchs_affine_map_and_keeps_mean_and_variance(p):
+    x = np.random.default_rng(7).standard_normal((400, 50))
+    theirs = TF.alpha_dropout(torch.tensor(x), p, training=True).numpy()
+    gv.manual_seed(0)
+    ours = F.alpha_dropout(gv.tensor(x), p, training=True).numpy()
+
+    def affine(out):
+        """(a, b, dropped value) of out = a·x + b where kept; the dropped value is the most common."""
+        values, counts = np.unique(np.round(out, 12), return_counts=True)
+        dropped = values[counts.argmax()]
+        kept = np.abs(out - dropped) > 1e-9
+        a, b = np.polyfit(x[kept], out[kept], 1)
+        return a, b, dropped, kept.mean()
+
+    (a, b, dropped, kept), (a_t, b_t, dropped_t, kept_t) = affine(ours), affine(theirs)
+    np.testing.assert_allclose([a, b, dropped], [a_t, b_t, dropped_t], rtol=1e-9)
+    assert abs(kept - (1 - p)) < 0.02 and abs(kept_t - (1 - p)) < 0.02
+    assert abs(ours.mean()) < 0.05 and abs(ours.std() - 1) < 0.05
+    y = F.feature_alpha_dropout(gv.tensor(x.reshape(20, 20, 50)), p, training=True).numpy()
+    channel_dropped = np.all(np.abs(y - dropped) < 1e-9, axis=2)
+    assert 0 < channel_dropped.mean() < 1 and abs(y.mean()) < 0.1
+    np.testing.assert_array_equal(F.alpha_dropout(gv.tensor(x), p, training=False).numpy(), x)

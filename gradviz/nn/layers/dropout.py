@@ -35,3 +35,16 @@ class Dropout2d(Dropout):
 
     def forward(self, input):  # noqa: A002
         return F.dropout2d(input, self.p, self.training)
+
+
+class AlphaDropout(Dropout):
+    """Dropout for SELU networks: keeps a standardised input's mean and variance (see
+    ``F.alpha_dropout``)."""
+
+    def forward(self, input):  # noqa: A002
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(Dropout):
+    def forward(self, input):  # noqa: A002
+        return F.feature_alpha_dropout(input, self.p, self.training)

@@ -1,5 +1,6 @@
 """``Upsample``, ``PixelShuffle``/``PixelUnshuffle``, ``Unfold``/``Fold`` and the padding layers
-(``ZeroPad2d``, ``ConstantPad1d/2d``, ``ReflectionPad1d/2d``, ``ReplicationPad1d/2d``): no parameters,
+(``ZeroPad1d/2d``, ``ConstantPad1d/2d``, ``ReflectionPad1d/2d``, ``ReplicationPad1d/2d``,
+``CircularPad1d/2d``): no parameters,
 one functional op each."""
 
 from .. import functional as F
@@ -160,6 +161,10 @@ class ConstantPad2d(_ConstantPadNd):
     _sides = 4
 
 
+class ZeroPad1d(_PadNd):
+    pass
+
+
 class ZeroPad2d(_PadNd):
     _sides = 4
 
@@ -180,3 +185,12 @@ class ReplicationPad1d(_PadNd):
 class ReplicationPad2d(_PadNd):
     _sides = 4
     _mode = "replicate"
+
+
+class CircularPad1d(_PadNd):
+    _mode = "circular"
+
+
+class CircularPad2d(_PadNd):
+    _sides = 4
+    _mode = "circular"
