@@ -209,14 +209,29 @@ class Module:
 
     def get_parameter(self, target):
         """The parameter at dotted path ``target``, e.g. ``"0.weight"``, as in PyTorch."""
+        return self._member("get_parameter", "parameter", "_parameters", target)
+
+    def get_buffer(self, target):
+        """The buffer at dotted path ``target``, e.g. ``"1.running_mean"``."""
+        return self._member("get_buffer", "buffer", "_buffers", target)
+
+    def _member(self, op, kind, table, target):
         path, _, name = target.rpartition(".")
-        module = self.get_submodule(path)
-        if name not in module._parameters:
+        members = getattr(self.get_submodule(path), table)
+        if name not in members:
             raise AttributeError(
-                f"get_parameter: {path or type(self).__name__} has no parameter {name!r}; its parameters are "
-                f"{list(module._parameters)}"
+                f"{op}: {path or type(self).__name__} has no {kind} {name!r}; its {kind}s are {list(members)}"
             )
-        return module._parameters[name]
+        return members[name]
+
+    def set_submodule(self, target, module):
+        """Put ``module`` at dotted path ``target`` (its parent must exist), replacing what was there."""
+        if not isinstance(module, Module):
+            raise TypeError(f"set_submodule: {type(module).__name__} is not a Module")
+        if not target:
+            raise ValueError("set_submodule: cannot set the module itself (target is empty)")
+        path, _, name = target.rpartition(".")
+        setattr(self.get_submodule(path), name, module)
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)

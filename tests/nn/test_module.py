@@ -59,6 +59,21 @@ def test_get_submodule_and_get_parameter_follow_dotted_names():
         net.get_submodule("encoder.7")
     with pytest.raises(AttributeError, match=r"encoder.0 has no parameter 'scale'.*\['weight', 'bias'\]"):
         net.get_parameter("encoder.0.scale")
+    for name, buffer in net.named_buffers():
+        assert net.get_buffer(name) is buffer
+    with pytest.raises(AttributeError, match="get_buffer: encoder.0 has no buffer 'weight'"):
+        net.get_buffer("encoder.0.weight")
+
+
+def test_set_submodule_replaces_a_module_at_a_dotted_path_as_in_pytorch():
+    for nn, make in ((gv.nn, gv.nn.Sequential), (torch.nn, torch.nn.Sequential)):
+        net = make(nn.Linear(2, 3), make(nn.ReLU(), nn.Linear(3, 1)))
+        net.set_submodule("1.0", nn.Tanh())
+        assert type(net[1][0]).__name__ == "Tanh"
+        with pytest.raises(AttributeError):
+            net.set_submodule("2.0", nn.Tanh())
+    with pytest.raises(TypeError, match="set_submodule: int is not a Module"):
+        gv.nn.Sequential(gv.nn.ReLU()).set_submodule("0", 3)
 
 
 def test_shared_parameters_are_listed_once():
