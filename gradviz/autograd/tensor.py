@@ -29,6 +29,7 @@ class Tensor:
         "_output_nr",
         "_id",
         "_hooks",
+        "_rebased",  # set only by an in-place op recorded on a tensor in the graph (ops.recorded_in_place)
         "__weakref__",
     )
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's reflected operators

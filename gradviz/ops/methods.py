@@ -41,6 +41,7 @@ from . import (
     unary,
     views,
 )
+from .recorded_in_place import recorded_in_place
 
 OP_MODULES = (
     activation,
@@ -81,10 +82,19 @@ OP_MODULES = (
 )
 
 
+# in-place methods that change a tensor's shape, not its values, or that draw random values
+_NOT_REBASED = {"t_", "transpose_", "unsqueeze_", "squeeze_", "requires_grad_", "detach_", "retain_grad"}
+
+
 def install():
     for module in OP_MODULES:
         for name, method in module.METHODS.items():
             setattr(Tensor, name, method)
+    for module in OP_MODULES:
+        for name, method in module.METHODS.items():
+            out_of_place = getattr(Tensor, name[:-1], None)
+            if name.endswith("_") and not name.startswith("_") and name not in _NOT_REBASED and out_of_place:
+                setattr(Tensor, name, recorded_in_place(name, method, out_of_place))
 
 
 install()

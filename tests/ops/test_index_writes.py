@@ -95,12 +95,14 @@ def test_fill_diagonal_of_every_shape_matches_pytorch(shape, wrap):
     assert ours.tolist() == theirs.tolist()
 
 
-def test_in_place_writes_are_refused_where_they_would_be_recorded():
+def test_in_place_writes_are_refused_on_a_leaf_and_recorded_from_an_operand():
     weight = gv.ones(3, 4, requires_grad=True)
     with pytest.raises(GraphError, match="scatter_: a tensor that requires grad cannot be modified in place"):
         weight.scatter_(1, gv.tensor([[0]] * 3), 0.0)
-    with pytest.raises(GraphError, match="index_copy_: an operand requires grad"):
-        gv.zeros(3, 4).index_copy_(0, gv.tensor([0]), gv.ones(1, 4, requires_grad=True))
+    source = gv.ones(1, 4, requires_grad=True)
+    target = gv.zeros(3, 4).index_copy_(0, gv.tensor([0]), source)  # recorded, as PyTorch does
+    target.sum().backward()
+    assert target.requires_grad and source.grad.tolist() == [[1.0] * 4]
     with gv.no_grad():
         assert weight.fill_diagonal_(0.0) is weight
     assert weight.requires_grad and weight[0, 0].item() == 0.0

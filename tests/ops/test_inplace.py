@@ -66,12 +66,14 @@ def test_updates_refuse_tensors_that_require_grad_while_recording(update):
         update(w)
 
 
-def test_operands_that_require_grad_are_refused_while_recording():
+def test_an_operand_that_requires_grad_is_recorded_or_refused_with_the_reason():
+    """add_ has an out-of-place twin, so it is recorded (ops.recorded_in_place); copy_ has none."""
     x, w = gv.ones(3), gv.ones(3, requires_grad=True)
-    with pytest.raises(GraphError, match=r"add_: an operand requires grad.*no_grad"):
-        x.add_(w)
+    assert x.add_(w) is x and x.requires_grad
+    x.sum().backward()
+    assert w.grad.tolist() == [1.0, 1.0, 1.0]
     with pytest.raises(GraphError, match=r"copy_: an operand requires grad"):
-        x.copy_(w)
+        gv.ones(3).copy_(w)
 
 
 def test_augmented_assignment_inside_a_graph_is_out_of_place():
