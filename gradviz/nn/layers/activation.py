@@ -3,8 +3,9 @@
 ``inplace`` is accepted where PyTorch has it and shown in the repr as PyTorch shows it. The result is
 computed out of place and written back into the input only where that is safe (the input needs no
 recorded gradient: it does not require grad, or gradients are off, as in evaluation); otherwise the
-layer returns a new tensor and leaves its input as it was, since gradviz records no in-place ops on
-tensors that take part in the graph (``x = layer(x)`` gives the same values either way).
+layer returns a new tensor and leaves its input as it was, so that an op that saved that input as its
+output (batch norm's x̂, without affine) keeps it for its backward (``x = layer(x)`` gives the same
+values either way). The Tensor methods (``x.relu_()``) do write in place, recorded.
 """
 
 from ... import creation

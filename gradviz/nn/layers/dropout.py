@@ -5,8 +5,8 @@ from ..module import Module
 
 
 class Dropout(Module):
-    """``inplace`` is accepted and shown, but the result is computed out of place: gradviz records no
-    in-place ops on tensors that take part in the graph, and ``x = dropout(x)`` is the same either way."""
+    """``inplace`` is accepted and shown, but the result is computed out of place (as the activation
+    layers do where a gradient is recorded): ``x = dropout(x)`` is the same either way."""
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
