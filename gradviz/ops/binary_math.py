@@ -4,8 +4,6 @@ a number) and ``heaviside`` (a step, with no gradient). Each gradient is PyTorch
 ops, summed back to each input's shape; where PyTorch's formula gives NaN (``hypot`` at the origin),
 so does this one."""
 
-import math
-
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, wrap
 from ..backend import array_module
@@ -13,6 +11,7 @@ from ..errors import DtypeError
 from .arithmetic import Pow
 from .broadcast import sum_to
 from .comparison import _require_integral
+from .elementary import exp2
 from .promotion import promote
 from .tensor_first import require_tensor
 from .unary import exp, where
@@ -78,27 +77,22 @@ class Logaddexp(Function):
     ``1 / (1 + exp(b - a))``, its softmax weight (``base`` 2 for ``logaddexp2``), which stays exact
     where one input is infinite."""
 
-    base = math.e
+    kernel = "logaddexp"
+    power = staticmethod(exp)
 
     @staticmethod
     def forward(ctx, a, b):
-        xp = array_module(a)
-        x, y = promote(a, b, floating=True)
-        return xp.logaddexp(x, y) if ctx.base == math.e else xp.logaddexp2(x, y)
+        return getattr(array_module(a), ctx.kernel)(*promote(a, b, floating=True))
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        power = exp if ctx.base == math.e else _exp2
-        return _reduced(ctx, (grad / (power(b - a) + 1), grad / (power(a - b) + 1)))
+        return _reduced(ctx, (grad / (ctx.power(b - a) + 1), grad / (ctx.power(a - b) + 1)))
 
 
 class Logaddexp2(Logaddexp):
-    base = 2.0
-
-
-def _exp2(t):
-    return exp(t * math.log(2.0))
+    kernel = "logaddexp2"
+    power = staticmethod(exp2)
 
 
 class Hypot(Function):

@@ -86,9 +86,7 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     """Where each of ``values`` would be inserted into ``sorted_sequence`` (searched along its last
     dim; a row per row of ``values`` when it has more dims) to keep it sorted: before equal values, or
     after them with ``right=True`` / ``side='right'``."""
-    if not isinstance(sorted_sequence, Tensor):
-        kind = type(sorted_sequence).__name__
-        raise TypeError(f"searchsorted(): sorted_sequence must be a Tensor, not {kind}")
+    require_tensor("searchsorted", "sorted_sequence", sorted_sequence)
     if sorter is not None:
         raise ValueError("searchsorted: sorter is not supported; sort the sequence first (x.sort())")
     side = side or ("right" if right else "left")

@@ -187,8 +187,7 @@ def signbit(input):  # noqa: A002
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Whether each of ``elements`` is among ``test_elements`` (a tensor or a number)."""
-    if not isinstance(elements, Tensor):
-        raise TypeError(f"isin(): elements must be a Tensor, not {type(elements).__name__}")
+    require_tensor("isin", "elements", elements)
     test = test_elements._data if isinstance(test_elements, Tensor) else test_elements
     return Isin.apply(elements, test, invert)
 

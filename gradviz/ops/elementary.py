@@ -13,6 +13,7 @@ import math
 from ..autograd.function import Function
 from ..autograd.tensor import wrap
 from ..backend import array_module, gamma, special
+from .activation import _TWO_OVER_SQRT_PI
 from .arithmetic import Pow
 from .broadcast import sum_to
 from .promotion import promote, to_floating
@@ -87,7 +88,6 @@ def _elementwise(name, kernel, derivative, saves="input"):
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TO_RADIANS = math.pi / 180
-_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 Log1p, log1p = _elementwise("log1p", lambda xp, x: xp.log1p(x), lambda grad, x: grad / (x + 1))
 Expm1, expm1 = _elementwise("expm1", lambda xp, x: xp.expm1(x), lambda grad, out: grad * (out + 1), "output")
@@ -174,11 +174,6 @@ def polygamma(n, input):  # noqa: A002 - PyTorch's argument order
     return Polygamma.apply(input, n)
 
 
-def _sinc(xp, x):
-    """sin(πx)/(πx), 1 at 0 (numpy's sinc computes in the input's dtype)."""
-    return xp.sinc(x)
-
-
 def _sinc_slope(grad, x):
     """(cos(πx) − sinc(x)) / x, 0 at 0 where the curve is flat."""
     at_zero = x._data == 0
@@ -187,7 +182,7 @@ def _sinc_slope(grad, x):
     return grad * where(wrap(at_zero), 0.0, slope)
 
 
-Sinc, sinc = _elementwise("sinc", _sinc, _sinc_slope)
+Sinc, sinc = _elementwise("sinc", lambda xp, x: xp.sinc(x), _sinc_slope)
 
 
 class Logit(Function):

@@ -11,7 +11,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..errors import DtypeError, ShapeError
 from . import binary_math, comparison, elementary, linalg, pointwise, products, rearrange, scan, scattering
-from .inplace import _KIND_RANK, _refuse_cast, _refuse_recorded
+from .inplace import _refuse_recorded, require_result_fits
 from .views import _diagonal_view
 
 __all__ = []
@@ -28,9 +28,7 @@ def _written_back(name, out_of_place):
                 _refuse_recorded(name, value)
         with no_grad():
             out = out_of_place(self, *args, **kwargs)
-        kind = out._data.dtype.kind
-        if _KIND_RANK[kind] > _KIND_RANK[self._data.dtype.kind]:
-            _refuse_cast(self, name, "a floating point result" if kind == "f" else "an integer result")
+        require_result_fits(self, name, out._data)
         if out._data.shape != self._data.shape:
             raise ShapeError(
                 f"{name}: the result has shape {tuple(out._data.shape)}, which does not fit the tensor's "

@@ -234,13 +234,14 @@ def _describe(value):
     return value.dtype if hasattr(value, "dtype") else type(value).__name__
 
 
+def positions_along(xp, shape, dim):
+    """``0, 1, ...`` along ``dim``, shaped to broadcast against an array of ``shape``."""
+    return xp.arange(shape[dim]).reshape([-1 if d == dim else 1 for d in range(len(shape))])
+
+
 def _along_dim_key(xp, index, dim, sizes):
     """A key that picks ``index`` along ``dim`` and runs over ``sizes`` in every other dim (broadcast)."""
-    ndim = index.ndim
-    return tuple(
-        index if d == dim else xp.arange(size).reshape([-1 if e == d else 1 for e in range(ndim)])
-        for d, size in enumerate(sizes)
-    )
+    return tuple(index if d == dim else positions_along(xp, sizes, d) for d in range(len(sizes)))
 
 
 # ---- public ops ----

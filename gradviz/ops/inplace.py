@@ -124,6 +124,14 @@ def _refuse_cast(self, op, what):
     )
 
 
+def require_result_fits(self, op, result):
+    """Refuse writing ``result`` (an array) into ``self`` where its dtype kind ranks higher (float into
+    an integer tensor), which would truncate silently."""
+    kind = result.dtype.kind
+    if _KIND_RANK[kind] > _KIND_RANK[self._data.dtype.kind]:
+        _refuse_cast(self, op, "a floating point result" if kind == "f" else "an integer result")
+
+
 def _require_float(self, op):
     if self._data.dtype.kind != "f":
         _refuse_cast(self, op, "a floating point result")
@@ -160,8 +168,7 @@ def _rewrite(self, op, function, *args):
         raise explain_failure(op, (self, *args), exc) from exc
     if out.shape != data.shape:  # an operand broadcast the result beyond self's shape
         raise _not_broadcast(self, op, next(a for a in args if getattr(a, "shape", out.shape) != data.shape))
-    if _KIND_RANK[out.dtype.kind] > _KIND_RANK[data.dtype.kind]:
-        _refuse_cast(self, op, "a floating point result" if out.dtype.kind == "f" else "an integer result")
+    require_result_fits(self, op, out)
     data[...] = out
     return self
 

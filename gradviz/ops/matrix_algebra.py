@@ -30,6 +30,7 @@ from .broadcast import expand, sum_to
 from .linalg import matmul
 from .norms import vector_norm
 from .shape import _checked_tensors, unsqueeze
+from .stacking import diag_embed
 from .unary import where
 
 __all__ = ["det", "logdet", "slogdet", "inverse", "matrix_power", "cholesky", "vander"]
@@ -53,19 +54,21 @@ def _floating(op, a):
         raise DtypeError(f"{op}: expects a floating point tensor, got {a.dtype}; convert it (x.float())")
 
 
-def _run(op, kernel, *arrays):
-    """``kernel(xp.linalg, *arrays)``, a matrix it cannot handle reported under the op's name."""
+def _run(name, *arrays):
+    """``xp.linalg.<name>(*arrays)``, a matrix it cannot handle reported under the op's name."""
     try:
-        return kernel(array_module(arrays[0]).linalg, *arrays)
+        return getattr(array_module(arrays[0]).linalg, name)(*arrays)
     except np.linalg.LinAlgError as exc:
         why = "not positive definite" if "definite" in str(exc) else "singular (not invertible)"
-        raise LinAlgError(f"{op}: the matrix is {why} ({exc}), as some matrix of the batch is") from None
+        raise LinAlgError(
+            f"linalg.{name}: the matrix is {why} ({exc}), as some matrix of the batch is"
+        ) from None
 
 
 class Inv(Function):
     @staticmethod
     def forward(ctx, a):
-        out = _run("linalg.inv", lambda linalg, a: linalg.inv(a), a)
+        out = _run("inv", a)
         ctx.save_for_backward(out)
         return out
 
@@ -87,13 +90,12 @@ class Det(Function):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
-        if not bool(array_module(out._data).all(out._data != 0)):
+        if not bool((out._data != 0).all()):
             raise GraphError(
                 "linalg.det: the gradient of the determinant is computed through the inverse, and the "
                 "matrix is singular; perturb it slightly, or differentiate slogdet of an invertible one"
             )
-        scale = unsqueeze(unsqueeze(grad * out, -1), -1)
-        return scale * inv(a).mT
+        return (grad * out)[..., None, None] * inv(a).mT
 
 
 class Slogdet(Function):
@@ -110,7 +112,7 @@ class Slogdet(Function):
         if grad is None:
             return None
         (a,) = ctx.saved_tensors
-        return unsqueeze(unsqueeze(grad, -1), -1) * inv(a).mT
+        return grad[..., None, None] * inv(a).mT
 
 
 class Solve(Function):
@@ -118,7 +120,7 @@ class Solve(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = _run("linalg.solve", lambda linalg, a, b: linalg.solve(a, b), a, b)
+        out = _run("solve", a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -133,7 +135,7 @@ class Solve(Function):
 class Cholesky(Function):
     @staticmethod
     def forward(ctx, a):
-        lower = _run("linalg.cholesky", lambda linalg, a: linalg.cholesky(a), a)
+        lower = _run("cholesky", a)
         ctx.save_for_backward(lower)
         return lower
 
@@ -179,13 +181,8 @@ class Eigh(Function):
             skew = 0.5 * (projected - projected.mT)
             inner = where(off, 0.0, skew / where(off, 1.0, gaps))
         if grad_values is not None:
-            inner = inner + _diagonal_matrix(unsqueeze(grad_values, -2) * _ones_matrix(values))
+            inner = inner + diag_embed(grad_values)
         return matmul(matmul(vectors, inner), vectors.mT)
-
-
-def _ones_matrix(values):
-    size = values._data.shape[-1]
-    return wrap(array_module(values._data).ones((size, size), dtype=values._data.dtype))
 
 
 class Svd(Function):

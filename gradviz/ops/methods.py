@@ -92,8 +92,10 @@ def install():
             setattr(Tensor, name, method)
     for module in OP_MODULES:
         for name, method in module.METHODS.items():
+            if not name.endswith("_") or name.startswith("_") or name in _NOT_REBASED:
+                continue
             out_of_place = getattr(Tensor, name[:-1], None)
-            if name.endswith("_") and not name.startswith("_") and name not in _NOT_REBASED and out_of_place:
+            if out_of_place is not None:
                 setattr(Tensor, name, recorded_in_place(name, method, out_of_place))
 
 

@@ -6,9 +6,8 @@ gradient needs them, ``pow_``, ``clamp_``, keeps them, as PyTorch's saved origin
 written back into ``y``'s buffer, and ``y`` is rebound to the new node, so later ops and the backward
 see the new values and differentiate through both ops (PyTorch's history rebase). Another op that
 saved ``y`` itself (``z = y * y; y.exp_()``, or ``y.mul_(y)``) then fails in backward with the in-place
-error, as in PyTorch. Refused, with the reason:
-a leaf that requires grad (optimizers write under ``no_grad``) and a view of another tensor (write into
-the tensor it comes from).
+error, as in PyTorch. Refused, with the reason and the fix: a leaf that requires grad (optimizers
+write under ``no_grad``) and a view of another tensor (write into the tensor it comes from).
 
 Where nothing needs recording (gradients off, or neither the tensor nor an operand requires grad) the
 method runs as before, at the cost of one test.

@@ -20,6 +20,7 @@ from ..dtypes import as_dtype, get_default_dtype
 from ..errors import DeviceError, DtypeError, ShapeError
 from ..random import checked_rng, rng
 from .activation import softmax
+from .indexing import positions_along
 
 __all__ = ["normal", "bernoulli", "multinomial", "gumbel_softmax"]
 
@@ -260,6 +261,6 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1, *, generator=
     xp = array_module(data)
     axis = dim % data.ndim
     index = xp.expand_dims(data.argmax(axis=axis), axis)
-    positions = xp.arange(data.shape[axis]).reshape([-1 if d == axis else 1 for d in range(data.ndim)])
+    positions = positions_along(xp, data.shape, axis)
     one_hot = (positions == index).astype(data.dtype)
     return wrap(one_hot) - soft.detach() + soft

@@ -24,7 +24,7 @@ from ..autograd.tensor import wrap
 from ..backend import array_module
 from ..errors import DtypeError, ShapeError
 from .arguments import normalize_dim
-from .indexing import IndexPutAdd, _along_dim_key
+from .indexing import IndexPutAdd, _along_dim_key, positions_along
 from .reduction import _integer_sum_dtype
 from .shape import cat, flip
 from .unary import abs, exp, log, where
@@ -98,7 +98,7 @@ class Cummax(Function):
         record = a >= values if ctx.larger else a <= values  # a new extremum here, or a tie with it
         if a.dtype.kind == "f":
             record |= xp.isnan(a)
-        positions = xp.arange(a.shape[dim]).reshape([-1 if d == dim else 1 for d in range(a.ndim)])
+        positions = positions_along(xp, a.shape, dim)
         indices = xp.maximum.accumulate(xp.where(record, positions, 0), axis=dim).astype("int64")
         ctx.in_shape = a.shape
         ctx.key = _along_dim_key(xp, indices, dim, a.shape)

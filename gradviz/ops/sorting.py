@@ -18,7 +18,7 @@ from ..autograd.function import Function
 from ..backend import array_module
 from ..errors import IndexOutOfRangeError, ShapeError
 from .arguments import normalize_dim
-from .indexing import IndexPutAdd, _along_dim_key
+from .indexing import IndexPutAdd, _along_dim_key, positions_along
 from .reduction import Max, remember_reduction
 from .shape import unsqueeze
 
@@ -113,13 +113,12 @@ class Mode(Sort):
     @staticmethod
     def select(xp, x, order, dim, k):
         ordered = xp.take_along_axis(x, order, axis=dim)
-        size = x.shape[dim]
         lead = (slice(None),) * dim
         changes = ordered[(*lead, slice(1, None))] != ordered[(*lead, slice(None, -1))]
         edge = xp.ones(changes.shape[:dim] + (1,) + changes.shape[dim + 1 :], dtype=bool)
         starts = xp.concatenate([edge, changes], axis=dim)
         ends = xp.concatenate([changes, edge], axis=dim)
-        positions = xp.arange(size).reshape([-1 if d == dim else 1 for d in range(x.ndim)])
+        positions = positions_along(xp, x.shape, dim)
         run_start = xp.maximum.accumulate(xp.where(starts, positions, 0), axis=dim)
         lengths = xp.where(ends, positions - run_start + 1, 0)
         end = xp.expand_dims(lengths.argmax(axis=dim), dim)

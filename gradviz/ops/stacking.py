@@ -41,39 +41,6 @@ def vstack(tensors):
     return cat([t if t._data.ndim >= 2 else reshape(t, (1, -1)) for t in tensors], 0)
 
 
-def meshgrid(*tensors, indexing="ij"):
-    """Coordinate grids: output ``i`` holds ``tensors[i]`` along dim ``i`` (dims 0 and 1 swapped with
-    ``indexing='xy'``), expanded over the others. PyTorch's default is ``'ij'`` (it warns when
-    ``indexing`` is not given; gradviz does not)."""
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tensors[0]
-    tensors = _checked_tensors("meshgrid", tensors)
-    if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
-    dtypes = {t.dtype for t in tensors}
-    if len(dtypes) > 1:
-        raise DtypeError(
-            "meshgrid: expects all tensors to have the same dtype, got "
-            + ", ".join(str(t.dtype) for t in tensors)
-        )
-    for i, t in enumerate(tensors):
-        if t._data.ndim > 1:
-            raise ShapeError(
-                f"meshgrid: expects 0-D or 1-D tensors, but tensor {i} has shape {tuple(t.shape)}"
-            )
-    positions = list(range(len(tensors)))
-    if indexing == "xy" and len(tensors) > 1:
-        positions[0], positions[1] = 1, 0
-    sizes = [t._data.size for t in tensors]
-    shape = [0] * len(tensors)
-    for t_size, pos in zip(sizes, positions):
-        shape[pos] = t_size
-    ones = [1] * len(tensors)
-    return tuple(
-        expand(reshape(t, ones[:pos] + [-1] + ones[pos + 1 :]), shape) for t, pos in zip(tensors, positions)
-    )
-
-
 row_stack = vstack
 
 
@@ -145,6 +112,36 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):  # noqa: A002
 def diagflat(input, offset=0):  # noqa: A002
     """The elements of ``input``, flattened, on a diagonal of a square matrix."""
     return diag(flatten(input), offset)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids: output ``i`` holds ``tensors[i]`` along dim ``i`` (dims 0 and 1 swapped with
+    ``indexing='xy'``), expanded over the others. PyTorch's default is ``'ij'`` (it warns when
+    ``indexing`` is not given; gradviz does not)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    tensors = _checked_tensors("meshgrid", tensors)
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) > 1:
+        raise DtypeError(
+            "meshgrid: expects all tensors to have the same dtype, got "
+            + ", ".join(str(t.dtype) for t in tensors)
+        )
+    for i, t in enumerate(tensors):
+        if t._data.ndim > 1:
+            raise ShapeError(
+                f"meshgrid: expects 0-D or 1-D tensors, but tensor {i} has shape {tuple(t.shape)}"
+            )
+    positions = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) > 1:
+        positions[0], positions[1] = 1, 0
+    shape = [tensors[p]._data.size for p in positions]  # the swap is its own inverse
+    ones = [1] * len(tensors)
+    return tuple(
+        expand(reshape(t, ones[:pos] + [-1] + ones[pos + 1 :]), shape) for t, pos in zip(tensors, positions)
+    )
 
 
 def cartesian_prod(*tensors):

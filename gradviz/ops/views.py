@@ -5,6 +5,8 @@
 Each view's backward is its adjoint: zeros with the gradient written where the view's elements sit;
 ``unfold``'s windows may overlap, so its adjoint adds one strided slice per window position."""
 
+from itertools import accumulate
+
 from ..autograd.function import Function
 from ..backend import array_module
 from ..errors import ShapeError
@@ -132,7 +134,7 @@ def tensor_split(input, indices_or_sections, dim=0):  # noqa: A002
             raise ValueError(f"tensor_split: number of sections must be larger than 0, got {sections}")
         small, extra = divmod(size, sections)
         sizes = [small + 1] * extra + [small] * (sections - extra)
-        indices = [sum(sizes[:i]) for i in range(1, sections)]
+        indices = list(accumulate(sizes[:-1]))
     else:
         indices = sections
     bounds = zip([0, *indices], [*indices, None])

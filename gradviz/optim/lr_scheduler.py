@@ -257,7 +257,7 @@ class CosineAnnealingLR(LRScheduler):
         if self._is_initial:
             return self._current_lrs()
         if self._step_count == 1 and t > 0:
-            return [low + (base - low) * (1 + math.cos(t * math.pi / period)) / 2 for base in self.base_lrs]
+            return [_anneal_cos(base, low, t / period) for base in self.base_lrs]
         if (t - 1 - period) % (2 * period) == 0:
             return [
                 lr + (base - low) * (1 - math.cos(math.pi / period)) / 2
@@ -267,8 +267,7 @@ class CosineAnnealingLR(LRScheduler):
         return [ratio * (lr - low) + low for lr in self._current_lrs()]
 
     def closed_form_lr(self):
-        low, phase = self.eta_min, math.pi * self.last_epoch / self.T_max
-        return [low + (base - low) * (1 + math.cos(phase)) / 2 for base in self.base_lrs]
+        return [_anneal_cos(base, self.eta_min, self.last_epoch / self.T_max) for base in self.base_lrs]
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -287,8 +286,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        low, phase = self.eta_min, math.pi * self.T_cur / self.T_i
-        return [low + (base - low) * (1 + math.cos(phase)) / 2 for base in self.base_lrs]
+        return [_anneal_cos(base, self.eta_min, self.T_cur / self.T_i) for base in self.base_lrs]
 
     def step(self):
         """Advance one epoch; the position in the period restarts at 0 when the period ends."""
@@ -356,6 +354,7 @@ class LambdaLR(LRScheduler):
 
 
 def _anneal_cos(start, end, pct):
+    """Half a cosine from ``start`` (``pct`` 0) to ``end`` (``pct`` 1)."""
     return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
 
 
@@ -620,12 +619,8 @@ class ReduceLROnPlateau:
             )
         self.optimizer = optimizer
         self.mode, self.factor, self.patience = mode, factor, patience
-        self.threshold, self.threshold_mode, self.cooldown, self.eps = (
-            threshold,
-            threshold_mode,
-            cooldown,
-            eps,
-        )
+        self.threshold, self.threshold_mode = threshold, threshold_mode
+        self.cooldown, self.eps = cooldown, eps
         self.min_lrs = _per_group("min_lr", optimizer, min_lr)
         self.last_epoch = 0
         self.best = math.inf if mode == "min" else -math.inf
